@@ -1,0 +1,192 @@
+/**
+ * The only reader of `process.env`. `loadConfig()` validates every variable with zod at startup and returns a frozen,
+ * typed object; a bad value fails with one readable message naming the variable. Nothing reads env at module load.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Treats empty strings as unset, so `FOO=` in a .env file means "use the default". */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
+
+const httpsOrigin = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'https:' && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username;
+    } catch {
+      return false;
+    }
+  }, 'must be an https origin without a path, query or credentials, e.g. https://bot.example.com')
+  .transform((v) => new URL(v).origin);
+
+const wsUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      return ['ws:', 'wss:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be a ws:// or wss:// URL');
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// connection URL');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
+
+const EnvSchema = z
+  .object({
+    PORT: z.preprocess((v) => (v === '' ? undefined : v), port.default(5050)),
+    HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('0.0.0.0')),
+    PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpsOrigin),
+    TWILIO_ACCOUNT_SID: optionalString,
+    TWILIO_AUTH_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1)),
+    TWILIO_PHONE_NUMBER: optionalString,
+    OPENAI_API_KEY: optionalString,
+    OPENAI_REALTIME_URL: z.preprocess((v) => (v === '' ? undefined : v), wsUrl.optional()),
+    OPENAI_REALTIME_MODEL: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('gpt-realtime')),
+    OPENAI_VOICE: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('marin')),
+    OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    OPENAI_CHAT_MODEL: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('gpt-4.1-mini')),
+    CLASSIFIER: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['auto', 'llm', 'keyword']).default('auto')),
+    AGENTS_FILE: optionalString,
+    DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('./data')),
+    DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), postgresUrl.optional()),
+    THREAD_RETENTION_DAYS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(30)),
+    STREAM_TOKEN_TTL_MS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(30_000)),
+    RECORD_CALLS: optionalString,
+    CALLS_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(16, 'must be at least 16 characters').optional()),
+    LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
+    LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), bool.default(false)),
+  });
+
+/** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
+function crossFieldIssues(env: Readonly<Record<string, string | undefined>>): string[] {
+  const set = (name: string): boolean => (env[name] ?? '').trim() !== '';
+  const issues: string[] = [];
+  if (!set('OPENAI_API_KEY') && !set('OPENAI_REALTIME_URL')) {
+    issues.push('OPENAI_API_KEY is required (or set OPENAI_REALTIME_URL to a local Realtime server that needs no key)');
+  }
+  if ((env.CLASSIFIER ?? '').trim() === 'llm' && !set('OPENAI_API_KEY')) {
+    issues.push('CLASSIFIER is "llm" but OPENAI_API_KEY is not set');
+  }
+  return issues;
+}
+
+/** The validated, frozen configuration every part of the server reads instead of `process.env`. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** https origin Twilio reaches us at; every public URL (TwiML, signatures) is built from it, never from headers. */
+  readonly publicBaseUrl: string;
+  readonly twilio: {
+    readonly accountSid: string | undefined;
+    readonly authToken: string;
+    readonly phoneNumber: string | undefined;
+  };
+  readonly openai: {
+    readonly apiKey: string | undefined;
+    /** Realtime endpoint override (a local fake in tests and the demo); undefined means OpenAI's own. */
+    readonly realtimeUrl: string | undefined;
+    readonly realtimeModel: string;
+    readonly voice: string;
+    /** Chat Completions base URL override for the classifier. */
+    readonly baseUrl: string | undefined;
+    readonly chatModel: string;
+  };
+  /** Which intent classifier the orchestrator uses; `auto` picks the LLM when an API key is present. */
+  readonly classifier: 'llm' | 'keyword';
+  readonly agentsFile: string | undefined;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly threadRetentionDays: number;
+  readonly streamTokenTtlMs: number;
+  /** Directory where every live call is written as a fixture, when set. */
+  readonly recordCallsDir: string | undefined;
+  /** Bearer key for `POST /calls`; outbound calls are disabled when unset. */
+  readonly callsApiKey: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logPretty: boolean;
+}
+
+function formatIssues(error: z.ZodError | undefined, extra: string[]): string {
+  const lines = (error?.issues ?? []).map((issue) => {
+    const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `${variable} ${message}`;
+  });
+  lines.push(...extra);
+  return `Invalid configuration: ${lines.join('; ')}`;
+}
+
+/**
+ * Reads and validates the environment. Pass an explicit map in tests; production passes nothing and
+ * `process.env` is read exactly once, here.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  const extra = crossFieldIssues(env);
+  if (!parsed.success || extra.length > 0) throw new ConfigError(formatIssues(parsed.error, extra));
+  const e = parsed.data;
+  const classifier = e.CLASSIFIER === 'auto' ? (e.OPENAI_API_KEY ? 'llm' : 'keyword') : e.CLASSIFIER;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      phoneNumber: e.TWILIO_PHONE_NUMBER,
+    },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      realtimeUrl: e.OPENAI_REALTIME_URL,
+      realtimeModel: e.OPENAI_REALTIME_MODEL,
+      voice: e.OPENAI_VOICE,
+      baseUrl: e.OPENAI_BASE_URL,
+      chatModel: e.OPENAI_CHAT_MODEL,
+    },
+    classifier,
+    agentsFile: e.AGENTS_FILE ? path.resolve(e.AGENTS_FILE) : undefined,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    threadRetentionDays: e.THREAD_RETENTION_DAYS,
+    streamTokenTtlMs: e.STREAM_TOKEN_TTL_MS,
+    recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
+    callsApiKey: e.CALLS_API_KEY,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
