@@ -1,0 +1,76 @@
+/**
+ * Builds an agent's full instructions from the catalogue. Pure: the same catalogue, agent and context always give
+ * the same text, so instruction bodies never need to be stored in graph state or call records.
+ */
+import type { AgentCatalogue, CatalogueAgent } from './agent-catalogue.js';
+import { AGENT_TOOL_PURPOSES } from './agent-tools.js';
+
+/** What is known about the call when the instructions are built. */
+export interface InstructionContext {
+  /** The agent the caller was talking to before; set on a mid-call handoff, so the new agent does not greet again. */
+  readonly previousAgent?: string | undefined;
+  /** The intent that caused the handoff. */
+  readonly intent?: string | undefined;
+  /** Per-call facts (e.g. an outbound call's purpose), given to the model as plain key/value lines. */
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
+}
+
+function agentLabel(agent: CatalogueAgent): string {
+  return agent.displayName ?? agent.name.replaceAll('_', ' ');
+}
+
+/**
+ * Returns the instructions for `agentName`, composed of the business, the shared voice style, the agent's own
+ * instructions, its intents, the other teams, its tools and the call context. Throws on an unknown agent name
+ * (a programming error: names come from the validated catalogue).
+ */
+export function buildInstructions(catalogue: AgentCatalogue, agentName: string, context: InstructionContext = {}): string {
+  const agent = catalogue.agentsByName.get(agentName);
+  if (!agent) throw new Error(`Unknown agent "${agentName}" in catalogue ${catalogue.source}`);
+  const { business } = catalogue;
+  const sections: string[] = [];
+
+  sections.push(
+    `# Role\nYou are ${agentLabel(agent)} at ${business.name}` +
+      (business.description ? `, ${business.description}` : '') +
+      `.\n${agent.description}` +
+      (business.hours ? `\n${business.hours}` : ''),
+  );
+  sections.push(`# How to speak\n${catalogue.style}`);
+  sections.push(`# Your job\n${agent.instructions}`);
+  sections.push(`# Callers come to you for\n${agent.intents.map((intent) => `- ${intent.description}`).join('\n')}`);
+
+  const others = catalogue.agents.filter((other) => other.name !== agent.name);
+  if (others.length > 0) {
+    sections.push(
+      `# Other teams (the call moves to them automatically when the caller needs them)\n` +
+        others.map((other) => `- ${agentLabel(other)}: ${other.description}`).join('\n'),
+    );
+  }
+
+  sections.push(
+    agent.tools.length > 0
+      ? `# Tools you may use\n${agent.tools.map((tool) => `- ${AGENT_TOOL_PURPOSES[tool]}`).join('\n')}`
+      : '# Tools\nYou have no tools on this call; do not promise actions you cannot take.',
+  );
+
+  const previous = context.previousAgent ? catalogue.agentsByName.get(context.previousAgent) : undefined;
+  if (previous) {
+    const reason = context.intent
+      ? catalogue.intents.find((intent) => intent.name === context.intent)?.description
+      : undefined;
+    sections.push(
+      `# Handoff\nThe caller was just talking to ${agentLabel(previous)} and is now with you in the same call. ` +
+        `Do not greet them again or repeat what was already said; continue naturally from the conversation so far.` +
+        (reason ? `\nWhat the caller seems to need: ${reason}` : ''),
+    );
+  } else if (agent.greeting) {
+    sections.push(`# Opening\nWhen the call starts, say: "${agent.greeting}"`);
+  }
+
+  const parameters = Object.entries(context.parameters ?? {});
+  if (parameters.length > 0) {
+    sections.push(`# Call details\n${parameters.map(([name, value]) => `- ${name}: ${value}`).join('\n')}`);
+  }
+  return sections.join('\n\n');
+}
