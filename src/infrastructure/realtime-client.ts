@@ -1,0 +1,410 @@
+/**
+ * The seed's `RealtimeClient`: one OpenAI Realtime session around the Agents SDK's `RealtimeAgent` +
+ * `RealtimeSession` over the WebSocket transport, reduced to the closed event set in `realtime-client-events.ts`.
+ * Improvements over the seed: instructions change with one `session.update` on the live session (the seed
+ * reconnects, losing the conversation and cutting audio); barge-in decisions are left to the caller (the SDK's
+ * wall-clock interruption is switched off in `ControlledRealtimeTransport`).
+ */
+import { RealtimeAgent, RealtimeSession, type RealtimeAgentConfiguration } from '@openai/agents-realtime';
+import type { WebSocket } from 'ws';
+import { ConfigError, toError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type {
+  RealtimeClientEvent,
+  RealtimeClientLike,
+  RealtimeClientListener,
+  RealtimeResponseDoneEvent,
+  ResponseRequest,
+} from './realtime-client-events.js';
+import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
+import { ControlledRealtimeTransport } from './realtime-transport.js';
+
+/** Bearer token sent to a local Realtime server (`url` set, no key): the SDK refuses to connect without one. */
+const LOCAL_SERVER_API_KEY = 'local-realtime-server';
+
+/** How long `disconnect()` waits for the close handshake before terminating the socket. */
+const CLOSE_HANDSHAKE_TIMEOUT_MS = 1_000;
+
+/** Function tools the agent exposes, in the SDK's own type. */
+export type RealtimeTools = RealtimeAgentConfiguration['tools'];
+
+/** Construction options; model, voice and url come from `config.openai`. */
+export interface RealtimeClientOptions {
+  readonly name: string;
+  readonly instructions: string;
+  readonly model: string;
+  readonly voice: string;
+  readonly apiKey?: string | undefined;
+  /** Endpoint override (`config.openai.realtimeUrl`); undefined means OpenAI's. */
+  readonly url?: string | undefined;
+  readonly tools?: RealtimeTools;
+  readonly logger: Logger;
+  readonly turnDetection?: TurnDetectionSettings | undefined;
+  readonly transcriptionModel?: string | undefined;
+}
+
+const RESPONSE_STATUSES = new Set<RealtimeResponseDoneEvent['status']>([
+  'completed',
+  'cancelled',
+  'failed',
+  'incomplete',
+  'in_progress',
+]);
+
+/** Raw server event as the SDK hands it to `*` listeners. */
+type RawEvent = { readonly type: string; readonly [key: string]: unknown };
+
+/** One Realtime session; see the file comment. Not reusable after `disconnect()`. */
+export class RealtimeClient implements RealtimeClientLike {
+  private readonly options: RealtimeClientOptions;
+  private readonly log: Logger;
+  private readonly listeners = new Set<RealtimeClientListener>();
+  private readonly receivedSamples = new Map<string, number>();
+  private readonly partialTranscripts = new Map<string, string>();
+  private transport: ControlledRealtimeTransport | undefined;
+  private session: RealtimeSession | undefined;
+  private socket: WebSocket | undefined;
+  private instructions: string;
+  private responseInFlight: string | undefined;
+  private cancelRequested = false;
+  private state: 'idle' | 'connecting' | 'open' | 'closing' | 'closed' = 'idle';
+  private socketFailed = false;
+  private updateChain: Promise<void> = Promise.resolve();
+  private closeWaiter: (() => void) | undefined;
+
+  constructor(options: RealtimeClientOptions) {
+    this.options = options;
+    this.log = options.logger;
+    this.instructions = options.instructions;
+  }
+
+  /** Opens the session; throws a readable error when it cannot (setup failure). */
+  async connect(): Promise<void> {
+    if (this.state !== 'idle') throw new ConfigError('RealtimeClient.connect() may be called once per client');
+    const apiKey = this.options.apiKey ?? (this.options.url ? LOCAL_SERVER_API_KEY : undefined);
+    if (!apiKey) throw new ConfigError('RealtimeClient needs an OpenAI API key (or a url of a local Realtime server)');
+    this.state = 'connecting';
+    const transport = new ControlledRealtimeTransport();
+    const session = new RealtimeSession(this.buildAgent(this.instructions), {
+      transport,
+      model: this.options.model,
+      config: buildSessionConfig({
+        voice: this.options.voice,
+        turnDetection: this.options.turnDetection,
+        transcriptionModel: this.options.transcriptionModel,
+      }),
+      tracingDisabled: true,
+      historyStoreAudio: false,
+    });
+    this.transport = transport;
+    this.session = session;
+    transport.setAudioSink((itemId, responseId, data) => this.onAudio(itemId, responseId, data));
+    transport.on('*', (event) => this.onServerEvent(event as RawEvent));
+    transport.on('function_call', (call) =>
+      this.emit({
+        type: 'tool_call',
+        itemId: call.id,
+        callId: call.callId,
+        name: call.name,
+        arguments: call.arguments,
+        responseId: call.responseId,
+      }),
+    );
+    session.on('error', (event) => this.onError(event.error));
+    try {
+      await session.connect({ apiKey, ...(this.options.url ? { url: this.options.url } : {}) });
+    } catch (error) {
+      this.state = 'closed';
+      session.close();
+      throw new ConfigError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
+    }
+    const socket = transport.connectionState.websocket as WebSocket | undefined;
+    if (!socket) {
+      this.state = 'closed';
+      throw new ConfigError('Realtime connection closed during setup');
+    }
+    this.socket = socket;
+    socket.once('close', (code: number) => this.onSocketClose(code));
+    this.state = 'open';
+    this.log.info({ model: this.options.model, local: Boolean(this.options.url) }, 'realtime session connected');
+  }
+
+  /** Closes the session and waits for the socket to close (terminating it after a short grace). Idempotent. */
+  async disconnect(): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'closed';
+      return;
+    }
+    if (this.state === 'closed') return;
+    if (this.state === 'closing') {
+      await new Promise<void>((resolve) => this.chainCloseWaiter(resolve));
+      return;
+    }
+    this.state = 'closing';
+    const socket = this.socket;
+    const closed = new Promise<void>((resolve) => this.chainCloseWaiter(resolve));
+    try {
+      this.session?.close();
+    } catch (error) {
+      this.log.warn({ err: toError(error) }, 'realtime session close failed');
+    }
+    if (!socket) {
+      this.finishClose('disconnect', undefined);
+      return;
+    }
+    const timer = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  /** PCM16 24 kHz is appended as is; a string becomes a user text message followed by `response.create`. */
+  sendRequest(input: Int16Array | string): void {
+    const transport = this.transport;
+    if (this.state !== 'open' || !transport?.isOpen) return;
+    try {
+      if (typeof input === 'string') {
+        this.session?.sendMessage(input);
+        return;
+      }
+      if (input.length === 0) return;
+      // Buffer's base64 is native; the SDK's sendAudio builds a binary string byte by byte first.
+      const audio = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('base64');
+      transport.sendEvent({ type: 'input_audio_buffer.append', audio });
+    } catch (error) {
+      this.emit({ type: 'error', error: toError(error), recoverable: true });
+    }
+  }
+
+  /**
+   * One `session.update` through `RealtimeSession.updateAgent` with a new agent carrying the same name, voice and
+   * tools; the session's `config` keeps formats and VAD in the same update. Updates are applied in call order.
+   */
+  updateInstructions(instructions: string): Promise<void> {
+    this.instructions = instructions;
+    const apply = async (): Promise<void> => {
+      const session = this.session;
+      if (this.state !== 'open' || !session) return;
+      try {
+        await session.updateAgent(this.buildAgent(instructions));
+        this.log.info({ chars: instructions.length }, 'realtime instructions updated');
+      } catch (error) {
+        this.emit({ type: 'error', error: toError(error), recoverable: true });
+      }
+    };
+    this.updateChain = this.updateChain.then(apply);
+    return this.updateChain;
+  }
+
+  /** Asks for a response; the SDK's sequencer holds it until no other response is in flight. */
+  createResponse(request: ResponseRequest = {}): void {
+    const transport = this.transport;
+    if (this.state !== 'open' || !transport?.isOpen) return;
+    try {
+      transport.requestResponse(request.instructions !== undefined ? { instructions: request.instructions } : undefined);
+    } catch (error) {
+      this.emit({ type: 'error', error: toError(error), recoverable: true });
+    }
+  }
+
+  /** Sends a truncate capped at the audio received for the item (so the server can never reject it). */
+  truncate(itemId: string, audioEndMs: number): number {
+    const capped = Math.max(0, Math.floor(Math.min(audioEndMs, this.receivedAudioMs(itemId))));
+    const transport = this.transport;
+    if (this.state !== 'open' || !transport?.isOpen) return capped;
+    try {
+      transport.truncateItem(itemId, capped);
+    } catch (error) {
+      this.emit({ type: 'error', error: toError(error), recoverable: true });
+    }
+    return capped;
+  }
+
+  /** Sends `response.cancel` only while a response is in flight and not already being cancelled. */
+  cancelResponse(): boolean {
+    const transport = this.transport;
+    if (this.responseInFlight === undefined || this.cancelRequested || !transport?.isOpen) return false;
+    this.cancelRequested = true;
+    try {
+      transport.cancelInFlight();
+    } catch (error) {
+      this.emit({ type: 'error', error: toError(error), recoverable: true });
+      return false;
+    }
+    return true;
+  }
+
+  isResponseInFlight(): boolean {
+    return this.responseInFlight !== undefined;
+  }
+
+  receivedAudioMs(itemId: string): number {
+    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / REALTIME_SAMPLES_PER_MS);
+  }
+
+  on(listener: RealtimeClientListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private buildAgent(instructions: string): RealtimeAgent {
+    return new RealtimeAgent({
+      name: this.options.name,
+      instructions,
+      voice: this.options.voice,
+      ...(this.options.tools ? { tools: this.options.tools } : {}),
+    });
+  }
+
+  private onAudio(itemId: string, responseId: string, data: ArrayBuffer): void {
+    // A delta of odd byte length would make Int16Array throw; the trailing byte is dropped instead.
+    const pcm = new Int16Array(data, 0, data.byteLength >> 1);
+    this.receivedSamples.set(itemId, (this.receivedSamples.get(itemId) ?? 0) + pcm.length);
+    this.emit({ type: 'audio', itemId, responseId, pcm });
+  }
+
+  private onServerEvent(event: RawEvent): void {
+    switch (event.type) {
+      case 'input_audio_buffer.speech_started': {
+        const audioStartMs = event.audio_start_ms;
+        if (typeof audioStartMs !== 'number') return this.dropMalformed(event.type);
+        this.emit({ type: 'speech_started', itemId: optionalString(event.item_id), audioStartMs });
+        return;
+      }
+      case 'input_audio_buffer.speech_stopped': {
+        const audioEndMs = event.audio_end_ms;
+        if (typeof audioEndMs !== 'number') return this.dropMalformed(event.type);
+        this.emit({ type: 'speech_stopped', itemId: optionalString(event.item_id), audioEndMs });
+        return;
+      }
+      case 'conversation.item.input_audio_transcription.delta':
+      case 'response.output_audio_transcript.delta': {
+        const itemId = event.item_id;
+        const delta = event.delta;
+        if (typeof itemId !== 'string' || typeof delta !== 'string') return this.dropMalformed(event.type);
+        const text = (this.partialTranscripts.get(itemId) ?? '') + delta;
+        this.partialTranscripts.set(itemId, text);
+        const role = event.type === 'response.output_audio_transcript.delta' ? 'assistant' : 'user';
+        this.emit({ type: 'transcript', role, itemId, text, final: false });
+        return;
+      }
+      case 'conversation.item.input_audio_transcription.completed':
+      case 'response.output_audio_transcript.done': {
+        const itemId = event.item_id;
+        const text = event.transcript;
+        if (typeof itemId !== 'string' || typeof text !== 'string') return this.dropMalformed(event.type);
+        this.partialTranscripts.delete(itemId);
+        const role = event.type === 'response.output_audio_transcript.done' ? 'assistant' : 'user';
+        this.emit({ type: 'transcript', role, itemId, text, final: true });
+        return;
+      }
+      case 'response.created': {
+        const responseId = responseIdOf(event);
+        if (responseId === undefined) return this.dropMalformed(event.type);
+        this.responseInFlight = responseId;
+        this.cancelRequested = false;
+        this.emit({ type: 'response_started', responseId });
+        return;
+      }
+      case 'response.done': {
+        const responseId = responseIdOf(event);
+        if (responseId === undefined) return this.dropMalformed(event.type);
+        if (this.responseInFlight === responseId) {
+          this.responseInFlight = undefined;
+          this.cancelRequested = false;
+        }
+        const response = event.response as { status?: unknown; output?: unknown } | undefined;
+        const status = RESPONSE_STATUSES.has(response?.status as RealtimeResponseDoneEvent['status'])
+          ? (response?.status as RealtimeResponseDoneEvent['status'])
+          : 'unknown';
+        this.forgetPartials(response?.output);
+        this.emit({ type: 'response_done', responseId, status });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onError(raw: unknown): void {
+    // Server `error` events arrive as the parsed event; socket and tool failures as Error objects.
+    if (raw && typeof raw === 'object' && (raw as { type?: unknown }).type === 'error' && !(raw instanceof Error)) {
+      const detail = (raw as { error?: { message?: unknown; code?: unknown } }).error;
+      const message = typeof detail?.message === 'string' ? detail.message : 'Realtime server error';
+      const code = typeof detail?.code === 'string' ? detail.code : undefined;
+      this.log.warn({ code }, 'realtime server error');
+      this.emit({ type: 'error', error: new Error(message), recoverable: true, code });
+      return;
+    }
+    const error = toError(raw instanceof Error || typeof raw !== 'object' ? raw : ((raw as { error?: unknown }).error ?? raw));
+    const live = this.state === 'open' && this.transport?.isOpen === true;
+    if (!live) this.socketFailed = true;
+    this.log.warn({ err: error }, 'realtime transport error');
+    this.emit({ type: 'error', error, recoverable: live });
+  }
+
+  private onSocketClose(code: number): void {
+    const reason = this.state === 'closing' ? 'disconnect' : this.socketFailed ? 'error' : 'remote';
+    if (reason !== 'disconnect') {
+      // The remote side closed: release the SDK's state too (it already saw the close; this is idempotent).
+      try {
+        this.session?.close();
+      } catch (error) {
+        this.log.debug({ err: toError(error) }, 'realtime session close after remote close failed');
+      }
+    }
+    this.finishClose(reason, code);
+  }
+
+  private finishClose(reason: 'disconnect' | 'remote' | 'error', code: number | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.responseInFlight = undefined;
+    this.receivedSamples.clear();
+    this.partialTranscripts.clear();
+    this.transport?.setAudioSink(undefined);
+    this.log.info({ reason, code }, 'realtime session closed');
+    this.emit({ type: 'closed', reason, code });
+    const waiter = this.closeWaiter;
+    this.closeWaiter = undefined;
+    waiter?.();
+  }
+
+  private chainCloseWaiter(resolve: () => void): void {
+    const previous = this.closeWaiter;
+    this.closeWaiter = () => {
+      previous?.();
+      resolve();
+    };
+  }
+
+  private forgetPartials(output: unknown): void {
+    if (!Array.isArray(output)) return;
+    for (const item of output) {
+      const id = (item as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') this.partialTranscripts.delete(id);
+    }
+  }
+
+  private dropMalformed(type: string): void {
+    this.log.debug({ eventType: type }, 'malformed realtime event dropped');
+  }
+
+  private emit(event: RealtimeClientEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error({ err: toError(error), eventType: event.type }, 'realtime client listener failed');
+      }
+    }
+  }
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function responseIdOf(event: RawEvent): string | undefined {
+  const id = (event.response as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}

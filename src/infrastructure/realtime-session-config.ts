@@ -1,0 +1,71 @@
+/**
+ * The session settings every `session.update` carries. `RealtimeSession` spreads its `config` option into every
+ * update it sends (first connect, `updateAgent`, handoffs), so putting the audio formats here makes each update a
+ * full snapshot: formats, VAD and voice can never fall back to SDK defaults mid-call.
+ */
+import type { RealtimeSessionConfig, RealtimeAudioFormat } from '@openai/agents-realtime';
+
+/** The Realtime API's PCM rate: `audio/pcm` is PCM16 little-endian mono at 24 000 Hz only. */
+export const REALTIME_SAMPLE_RATE_HZ = 24_000;
+
+/** PCM16 samples per millisecond at the Realtime rate. */
+export const REALTIME_SAMPLES_PER_MS = REALTIME_SAMPLE_RATE_HZ / 1000;
+
+/** The audio format used both ways, stated explicitly instead of relying on the SDK's default. */
+export const REALTIME_PCM_FORMAT: RealtimeAudioFormat = { type: 'audio/pcm', rate: REALTIME_SAMPLE_RATE_HZ };
+
+/** Server VAD settings in the SDK's camelCase form (it converts them to the wire's snake_case). */
+export interface TurnDetectionSettings {
+  readonly type: 'server_vad' | 'semantic_vad';
+  readonly threshold?: number;
+  readonly prefixPaddingMs?: number;
+  readonly silenceDurationMs?: number;
+  readonly eagerness?: 'auto' | 'low' | 'medium' | 'high';
+  readonly createResponse?: boolean;
+  /**
+   * Whether the server cancels the in-flight response by itself when speech starts. Off by default: the service
+   * cancels only when the caller can actually hear the bot, and a server-side cancel racing ours would be
+   * answered with a `response_cancel_not_active` error.
+   */
+  readonly interruptResponse?: boolean;
+}
+
+/** Phone-call VAD: server VAD, a response after each turn, barge-in left to the service. */
+export const DEFAULT_TURN_DETECTION: TurnDetectionSettings = {
+  type: 'server_vad',
+  threshold: 0.5,
+  prefixPaddingMs: 300,
+  silenceDurationMs: 500,
+  createResponse: true,
+  interruptResponse: false,
+};
+
+/** Transcription model for the caller's audio (the orchestrator runs on these transcripts). */
+export const DEFAULT_TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
+
+/** Inputs of the session snapshot. */
+export interface SessionConfigInput {
+  readonly voice: string;
+  readonly turnDetection?: TurnDetectionSettings | undefined;
+  readonly transcriptionModel?: string | undefined;
+}
+
+/** Builds the `config` option of `RealtimeSession`: audio formats, VAD, transcription and voice, all explicit. */
+export function buildSessionConfig(input: SessionConfigInput): Partial<RealtimeSessionConfig> {
+  return {
+    outputModalities: ['audio'],
+    audio: {
+      input: {
+        format: REALTIME_PCM_FORMAT,
+        transcription: { model: input.transcriptionModel ?? DEFAULT_TRANSCRIPTION_MODEL },
+        turnDetection: { ...(input.turnDetection ?? DEFAULT_TURN_DETECTION) },
+        // A handset microphone is close to the mouth.
+        noiseReduction: { type: 'near_field' },
+      },
+      output: {
+        format: REALTIME_PCM_FORMAT,
+        voice: input.voice,
+      },
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The SDK's WebSocket transport with its own guesses switched off. `OpenAIRealtimeWebSocket` reacts to
+ * `input_audio_buffer.speech_started` by calling `interrupt()`, which cancels the response and truncates the item
+ * at "wall-clock time since the first delta" (`Date.now() - _firstAudioTimestamp`). On a phone call that guess is
+ * wrong: the carrier buffers audio, so the caller has heard less than was received. Barge-in is decided by the
+ * service with the carrier's confirmed playback position instead, so here:
+ * - `interrupt()` (called by the SDK on speech_started and by output guardrails) does nothing;
+ * - `_onAudio` hands the decoded delta to one sink together with its item id, which the SDK's `audio` event lacks;
+ * - `_updateTracingConfig` sends nothing: the SDK would send a tracing-only `session.update` after
+ *   `session.created` that carries no audio formats, and tracing would ship transcripts to OpenAI's dashboard.
+ * Truncation and cancellation go through `truncateItem` and `cancelInFlight`, sent explicitly by the client.
+ */
+import { OpenAIRealtimeWebSocket, type OpenAIRealtimeWebSocketOptions } from '@openai/agents-realtime';
+import type { TransportLayerAudio } from '@openai/agents-realtime';
+
+/** Receives each decoded output-audio delta with the conversation item it belongs to. */
+export type TransportAudioSink = (itemId: string, responseId: string, data: ArrayBuffer) => void;
+
+/** `OpenAIRealtimeWebSocket` without automatic interruption or tracing updates, with item-tagged audio. */
+export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
+  private audioSink: TransportAudioSink | undefined;
+
+  constructor(options: OpenAIRealtimeWebSocketOptions = {}) {
+    super(options);
+  }
+
+  /** Sets where decoded audio goes; the SDK's `audio` event is not emitted (nobody plays audio inside the SDK). */
+  setAudioSink(sink: TransportAudioSink | undefined): void {
+    this.audioSink = sink;
+  }
+
+  /** The transport's `_onAudio` runs right after it recorded the delta's item id, so `currentItemId` is this delta's. */
+  protected override _onAudio(audioEvent: TransportLayerAudio): void {
+    const itemId = this.currentItemId;
+    if (itemId !== undefined) this.audioSink?.(itemId, audioEvent.responseId, audioEvent.data);
+  }
+
+  /** Disabled on purpose: barge-in is driven by the carrier's playback position, never by the SDK's clock. */
+  override interrupt(): void {
+    // Intentionally empty; see the file comment.
+  }
+
+  /** Disabled on purpose: every `session.update` must be a full snapshot carrying the audio formats. */
+  protected override _updateTracingConfig(): void {
+    // Intentionally empty; see the file comment.
+  }
+
+  /** Sends `conversation.item.truncate` for content part 0 (the only audio part of an assistant message). */
+  truncateItem(itemId: string, audioEndMs: number): void {
+    this.sendEvent({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: audioEndMs });
+  }
+
+  /**
+   * Sends `response.cancel` through the SDK's response sequencer, which sends it only while a response it saw
+   * created is not done and no cancel is pending.
+   */
+  cancelInFlight(): void {
+    this._cancelResponse();
+  }
+
+  /** True while the socket is open; appends are dropped (not thrown) otherwise. */
+  get isOpen(): boolean {
+    return this.status === 'connected';
+  }
+}

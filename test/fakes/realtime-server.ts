@@ -1,0 +1,184 @@
+/**
+ * A faithful OpenAI Realtime (GA) server on loopback for tests, the offline demo and benchmarks. Each connection
+ * runs a `FakeRealtimeConnection` from the same script; every client event (parsed JSON) and every server event is
+ * recorded for assertions. No test-runner imports, so `scripts/` can use it too.
+ */
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { FakeRealtimeConnection, type WireEvent } from './realtime/fake-connection.js';
+import type { EnergyVadOptions } from './realtime/energy-vad.js';
+import type { FakeScript } from './realtime/script.js';
+
+export type { FakeScript, FakeResponseScript, FakeTurnScript, FakeToolCallScript } from './realtime/script.js';
+export { tone, silence, concatPcm, chunkPcm, pcmToBase64, base64ToPcm, FAKE_SAMPLES_PER_MS } from './realtime/script.js';
+export type { WireEvent } from './realtime/fake-connection.js';
+
+/** Server options; every field has a default. */
+export interface RealtimeFakeServerOptions {
+  readonly script?: FakeScript;
+  /** Audio per `response.output_audio.delta` (default 100 ms). */
+  readonly chunkMs?: number;
+  /** 1 = real time, 0 = as fast as possible (default 0). */
+  readonly realtimeFactor?: number;
+  readonly vad?: Partial<EnergyVadOptions>;
+}
+
+/** One recorded event and the connection (0-based, in accept order) it belongs to. */
+export interface RecordedEvent {
+  readonly connection: number;
+  readonly event: WireEvent;
+}
+
+type Waiter = { readonly match: (record: RecordedEvent) => boolean; readonly resolve: (record: RecordedEvent) => void };
+
+/** The running fake; `start()` it, point the client's `url` at `url`, `close()` it after the test. */
+export class RealtimeFakeServer {
+  private readonly wss: WebSocketServer;
+  private readonly options: RealtimeFakeServerOptions;
+  private readonly clientLog: RecordedEvent[] = [];
+  private readonly serverLog: RecordedEvent[] = [];
+  private readonly sockets = new Set<WebSocket>();
+  private readonly connections: FakeRealtimeConnection[] = [];
+  private readonly clientWaiters = new Set<Waiter>();
+  private readonly serverWaiters = new Set<Waiter>();
+  private idCounter = 0;
+  private accepted = 0;
+  /** Authorization headers of every accepted upgrade, in order (the real server requires a bearer token). */
+  readonly authorizations: string[] = [];
+
+  private constructor(wss: WebSocketServer, options: RealtimeFakeServerOptions) {
+    this.wss = wss;
+    this.options = options;
+    wss.on('connection', (socket, request) => this.accept(socket, request.headers.authorization ?? ''));
+  }
+
+  /** Listens on 127.0.0.1 on a free port. */
+  static async start(options: RealtimeFakeServerOptions = {}): Promise<RealtimeFakeServer> {
+    const wss = await new Promise<WebSocketServer>((resolve, reject) => {
+      const server = new WebSocketServer({
+        host: '127.0.0.1',
+        port: 0,
+        // Like the real endpoint: no bearer token, no session.
+        verifyClient: (info, done) => done(/^Bearer \S+/.test(info.req.headers.authorization ?? ''), 401),
+      });
+      server.once('listening', () => resolve(server));
+      server.once('error', reject);
+    });
+    return new RealtimeFakeServer(wss, options);
+  }
+
+  /** The endpoint to pass as the client's `url`. */
+  get url(): string {
+    const { port } = this.wss.address() as AddressInfo;
+    return `ws://127.0.0.1:${port}/v1/realtime`;
+  }
+
+  /** Sockets currently open. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Sockets accepted since start. */
+  get totalConnections(): number {
+    return this.accepted;
+  }
+
+  /** Client events received, optionally of one type, in arrival order. */
+  clientEvents(type?: string): WireEvent[] {
+    return this.clientLog.filter((r) => type === undefined || r.event.type === type).map((r) => r.event);
+  }
+
+  /** Server events sent, optionally of one type, in send order. */
+  serverEvents(type?: string): WireEvent[] {
+    return this.serverLog.filter((r) => type === undefined || r.event.type === type).map((r) => r.event);
+  }
+
+  /** Client events with their connection index. */
+  clientRecords(): readonly RecordedEvent[] {
+    return this.clientLog;
+  }
+
+  /** Milliseconds of audio generated for an assistant item on a connection (default: the latest). */
+  generatedMs(itemId: string, connection = this.connections.length - 1): number {
+    return this.connections[connection]?.generatedMs(itemId) ?? 0;
+  }
+
+  /** Sends an arbitrary server event on a connection (default: the latest); for fault injection. */
+  inject(event: WireEvent, connection = this.connections.length - 1): void {
+    this.connections[connection]?.inject(event);
+  }
+
+  /** Resolves with the first client event (already received or future) that matches. */
+  waitForClientEvent(match: string | ((event: WireEvent) => boolean), timeoutMs = 5_000): Promise<WireEvent> {
+    return this.waitFor(this.clientLog, this.clientWaiters, match, timeoutMs);
+  }
+
+  /** Resolves with the first server event (already sent or future) that matches. */
+  waitForServerEvent(match: string | ((event: WireEvent) => boolean), timeoutMs = 5_000): Promise<WireEvent> {
+    return this.waitFor(this.serverLog, this.serverWaiters, match, timeoutMs);
+  }
+
+  /** Closes every client socket from the server side (a remote hang-up), keeping the server listening. */
+  dropConnections(code = 1011, reason = 'server closed the session'): void {
+    for (const socket of this.sockets) socket.close(code, reason);
+  }
+
+  /** Closes all sockets and the listener; every timer of every connection is stopped. */
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.dispose();
+    for (const socket of this.sockets) socket.terminate();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket, authorization: string): void {
+    const index = this.accepted;
+    this.accepted += 1;
+    this.authorizations.push(authorization);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const connection = new FakeRealtimeConnection(socket, {
+      script: this.options.script ?? {},
+      chunkMs: this.options.chunkMs ?? 100,
+      realtimeFactor: this.options.realtimeFactor ?? 0,
+      vad: { thresholdRms: this.options.vad?.thresholdRms ?? 500, hangoverMs: this.options.vad?.hangoverMs ?? 500 },
+      nextId: (prefix) => `${prefix}_${(++this.idCounter).toString().padStart(6, '0')}`,
+      onClientEvent: (event) => this.record(this.clientLog, this.clientWaiters, { connection: index, event }),
+      onServerEvent: (event) => this.record(this.serverLog, this.serverWaiters, { connection: index, event }),
+    });
+    this.connections.push(connection);
+  }
+
+  private record(log: RecordedEvent[], waiters: Set<Waiter>, record: RecordedEvent): void {
+    log.push(record);
+    for (const waiter of waiters) {
+      if (waiter.match(record)) waiter.resolve(record);
+    }
+  }
+
+  private waitFor(
+    log: readonly RecordedEvent[],
+    waiters: Set<Waiter>,
+    match: string | ((event: WireEvent) => boolean),
+    timeoutMs: number,
+  ): Promise<WireEvent> {
+    const test = typeof match === 'string' ? (e: WireEvent) => e.type === match : match;
+    const found = log.find((r) => test(r.event));
+    if (found) return Promise.resolve(found.event);
+    return new Promise<WireEvent>((resolve, reject) => {
+      const waiter: Waiter = {
+        match: (r) => test(r.event),
+        resolve: (r) => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(r.event);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${typeof match === 'string' ? match : 'a matching event'}`));
+      }, timeoutMs);
+      waiters.add(waiter);
+    });
+  }
+}

@@ -1,0 +1,652 @@
+/**
+ * One fake Realtime session on one socket, speaking the GA protocol as `../shared/docs/protocols.md` lists it:
+ * every server event has an `event_id` and all required fields; `session.updated` answers every `session.update`,
+ * `conversation.item.retrieved` every retrieve, `conversation.item.truncated` every valid truncate (an `error`, as
+ * the real server sends, when `audio_end_ms` is past the audio generated for the item); responses are serialized.
+ */
+import type { WebSocket } from 'ws';
+import { EnergyVad, type EnergyVadOptions } from './energy-vad.js';
+import { base64ToPcm, FAKE_SAMPLES_PER_MS, pcmToBase64, tone, type FakeResponseScript, type FakeScript } from './script.js';
+
+/** A JSON object as sent or received on the wire. */
+export type WireEvent = { type: string; [key: string]: unknown };
+
+/** Settings shared by all connections of one server. */
+export interface FakeConnectionSettings {
+  readonly script: FakeScript;
+  /** Milliseconds of audio per `response.output_audio.delta`. */
+  readonly chunkMs: number;
+  /** 1 streams audio in real time, 0.25 at four times real time, 0 as fast as the event loop allows. */
+  readonly realtimeFactor: number;
+  readonly vad: EnergyVadOptions;
+  readonly nextId: (prefix: string) => string;
+  readonly onClientEvent: (event: WireEvent) => void;
+  readonly onServerEvent: (event: WireEvent) => void;
+}
+
+interface Item {
+  id: string;
+  type: 'message' | 'function_call' | 'function_call_output';
+  role?: 'user' | 'assistant' | 'system';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  content?: Array<Record<string, unknown>>;
+  name?: string;
+  call_id?: string;
+  arguments?: string;
+  output?: string;
+}
+
+interface ActiveResponse {
+  readonly id: string;
+  readonly script: FakeResponseScript;
+  readonly item: Item;
+  readonly chunks: Int16Array[];
+  readonly words: string[];
+  next: number;
+  wordsSent: number;
+  transcript: string;
+  timer: NodeJS.Timeout | undefined;
+  readonly startedAt: number;
+}
+
+const DEFAULT_FALLBACK: FakeResponseScript = { transcript: 'Sorry, could you repeat that?', durationMs: 600 };
+const DEFAULT_TONE_MS = 1_000;
+
+function initialSession(id: string): Record<string, unknown> {
+  return {
+    type: 'realtime',
+    object: 'realtime.session',
+    id,
+    model: 'gpt-realtime',
+    output_modalities: ['audio'],
+    instructions: '',
+    tools: [],
+    tool_choice: 'auto',
+    max_output_tokens: 'inf',
+    tracing: null,
+    truncation: 'auto',
+    prompt: null,
+    expires_at: Math.floor(Date.now() / 1000) + 3600,
+    include: null,
+    audio: {
+      input: {
+        format: { type: 'audio/pcm', rate: 24000 },
+        transcription: null,
+        noise_reduction: null,
+        turn_detection: {
+          type: 'server_vad',
+          threshold: 0.5,
+          prefix_padding_ms: 300,
+          silence_duration_ms: 200,
+          idle_timeout_ms: null,
+          create_response: true,
+          interrupt_response: true,
+        },
+      },
+      output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'alloy', speed: 1 },
+    },
+  };
+}
+
+function isValidFormat(format: unknown): boolean {
+  if (!format || typeof format !== 'object') return false;
+  const f = format as { type?: unknown; rate?: unknown };
+  if (f.type === 'audio/pcm') return f.rate === undefined || f.rate === 24000;
+  return f.type === 'audio/pcmu' || f.type === 'audio/pcma';
+}
+
+/** The protocol state machine of one connection. */
+export class FakeRealtimeConnection {
+  private readonly socket: WebSocket;
+  private readonly settings: FakeConnectionSettings;
+  private readonly session: Record<string, unknown>;
+  private readonly items = new Map<string, Item>();
+  private lastItemId: string | null = null;
+  private readonly generatedSamples = new Map<string, number>();
+  private readonly vad: EnergyVad;
+  private appendedSamples = 0;
+  private uncommittedSamples = 0;
+  private speechItemId: string | undefined;
+  private turnIndex = 0;
+  private userTurns = 0;
+  private greeted = false;
+  private audioProduced = false;
+  private readonly replyQueue: FakeResponseScript[] = [];
+  private readonly followUps = new Map<string, FakeResponseScript>();
+  private readonly pendingAuto: FakeResponseScript[] = [];
+  private active: ActiveResponse | undefined;
+  private closed = false;
+
+  constructor(socket: WebSocket, settings: FakeConnectionSettings) {
+    this.socket = socket;
+    this.settings = settings;
+    this.session = initialSession(settings.nextId('sess'));
+    this.vad = new EnergyVad(settings.vad);
+    socket.on('message', (data, isBinary) => this.onMessage(data.toString(), isBinary));
+    socket.on('close', () => this.dispose());
+    this.send({ type: 'session.created', session: this.snapshot() });
+  }
+
+  /** Milliseconds of audio generated for an assistant item so far. */
+  generatedMs(itemId: string): number {
+    return (this.generatedSamples.get(itemId) ?? 0) / FAKE_SAMPLES_PER_MS;
+  }
+
+  /** Sends an arbitrary server event (an `event_id` is added); for fault injection. */
+  inject(event: WireEvent): void {
+    this.send(event);
+  }
+
+  /** Stops every timer; called on close. */
+  dispose(): void {
+    this.closed = true;
+    if (this.active?.timer) clearTimeout(this.active.timer);
+    this.active = undefined;
+    this.pendingAuto.length = 0;
+  }
+
+  private onMessage(text: string, isBinary: boolean): void {
+    if (isBinary) return this.error('invalid_request_error', 'invalid_event', 'Binary frames are not supported');
+    let event: WireEvent;
+    try {
+      event = JSON.parse(text) as WireEvent;
+    } catch {
+      return this.error('invalid_request_error', 'invalid_json', 'The server could not parse the event as JSON');
+    }
+    if (!event || typeof event.type !== 'string') {
+      return this.error('invalid_request_error', 'invalid_event', 'The event is missing a type');
+    }
+    this.settings.onClientEvent(event);
+    const clientEventId = typeof event.event_id === 'string' ? event.event_id : null;
+    switch (event.type) {
+      case 'session.update':
+        return this.onSessionUpdate(event, clientEventId);
+      case 'input_audio_buffer.append':
+        return this.onAppend(event, clientEventId);
+      case 'input_audio_buffer.commit':
+        return this.onCommit(clientEventId);
+      case 'input_audio_buffer.clear':
+        this.uncommittedSamples = 0;
+        return this.send({ type: 'input_audio_buffer.cleared' });
+      case 'conversation.item.create':
+        return this.onItemCreate(event, clientEventId);
+      case 'conversation.item.retrieve':
+        return this.onRetrieve(event, clientEventId);
+      case 'conversation.item.truncate':
+        return this.onTruncate(event, clientEventId);
+      case 'conversation.item.delete':
+        return this.onDelete(event, clientEventId);
+      case 'response.create':
+        return this.onResponseCreate(clientEventId);
+      case 'response.cancel':
+        return this.onCancel(clientEventId);
+      default:
+        return this.error('invalid_request_error', 'invalid_event', `Unknown event type: ${event.type}`, clientEventId);
+    }
+  }
+
+  private onSessionUpdate(event: WireEvent, clientEventId: string | null): void {
+    const update = (event.session ?? {}) as Record<string, unknown>;
+    const audio = (update.audio ?? {}) as { input?: Record<string, unknown>; output?: Record<string, unknown> };
+    if (audio.input?.format !== undefined && !isValidFormat(audio.input.format)) {
+      return this.error('invalid_request_error', 'invalid_value', 'Invalid value for session.audio.input.format', clientEventId);
+    }
+    if (audio.output?.format !== undefined && !isValidFormat(audio.output.format)) {
+      return this.error('invalid_request_error', 'invalid_value', 'Invalid value for session.audio.output.format', clientEventId);
+    }
+    const current = this.session.audio as { input: Record<string, unknown>; output: Record<string, unknown> };
+    const newVoice = audio.output?.voice;
+    if (this.audioProduced && newVoice !== undefined && newVoice !== current.output.voice) {
+      return this.error(
+        'invalid_request_error',
+        'cannot_update_voice',
+        "Cannot update a conversation's voice if assistant audio is present.",
+        clientEventId,
+      );
+    }
+    for (const [key, value] of Object.entries(update)) {
+      if (key !== 'audio' && value !== undefined) this.session[key] = value;
+    }
+    if (audio.input) current.input = { ...current.input, ...stripUndefined(audio.input) };
+    if (audio.output) current.output = { ...current.output, ...stripUndefined(audio.output) };
+    this.send({ type: 'session.updated', session: this.snapshot() });
+  }
+
+  private onAppend(event: WireEvent, clientEventId: string | null): void {
+    if (typeof event.audio !== 'string') {
+      return this.error('invalid_request_error', 'missing_required_parameter', 'Missing required parameter: audio', clientEventId);
+    }
+    const samples = base64ToPcm(event.audio);
+    this.appendedSamples += samples.length;
+    this.uncommittedSamples += samples.length;
+    const detection = this.turnDetection();
+    if (!detection) return;
+    const hangoverMs = typeof detection.silence_duration_ms === 'number' ? detection.silence_duration_ms : undefined;
+    for (const transition of this.vad.push(samples, hangoverMs)) {
+      if (transition.kind === 'start') this.onSpeechStarted(transition.ms, detection);
+      else this.onSpeechStopped(transition.ms, detection);
+    }
+  }
+
+  private onSpeechStarted(ms: number, detection: Record<string, unknown>): void {
+    this.speechItemId = this.settings.nextId('item');
+    this.send({ type: 'input_audio_buffer.speech_started', item_id: this.speechItemId, audio_start_ms: Math.round(ms) });
+    // The server's default (`interrupt_response: true`) cancels the response in flight by itself.
+    if (detection.interrupt_response !== false && this.active) this.cancelActive('turn_detected');
+  }
+
+  private onSpeechStopped(ms: number, detection: Record<string, unknown>): void {
+    const itemId = this.speechItemId ?? this.settings.nextId('item');
+    this.speechItemId = undefined;
+    this.send({ type: 'input_audio_buffer.speech_stopped', item_id: itemId, audio_end_ms: Math.round(ms) });
+    this.commitUserAudio(itemId);
+    const reply = this.takeTurnReply();
+    if (detection.create_response !== false) this.startOrQueue(reply);
+    else this.replyQueue.push(reply);
+  }
+
+  private onCommit(clientEventId: string | null): void {
+    if (this.uncommittedSamples < 100 * FAKE_SAMPLES_PER_MS) {
+      return this.error(
+        'invalid_request_error',
+        'input_audio_buffer_commit_empty',
+        `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${(this.uncommittedSamples / FAKE_SAMPLES_PER_MS).toFixed(2)}ms of audio.`,
+        clientEventId,
+      );
+    }
+    this.commitUserAudio(this.settings.nextId('item'));
+    this.replyQueue.push(this.takeTurnReply());
+  }
+
+  private commitUserAudio(itemId: string): void {
+    this.uncommittedSamples = 0;
+    const previous = this.lastItemId;
+    this.send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previous });
+    const item: Item = {
+      id: itemId,
+      type: 'message',
+      role: 'user',
+      status: 'completed',
+      content: [{ type: 'input_audio', transcript: null }],
+    };
+    this.addItem(item, previous);
+    this.send({ type: 'conversation.item.done', previous_item_id: previous, item: wireItem(item) });
+    const transcription = (this.session.audio as { input: { transcription?: unknown } }).input.transcription;
+    if (!transcription) return;
+    const transcript = this.currentTurnTranscript();
+    this.send({
+      type: 'conversation.item.input_audio_transcription.delta',
+      item_id: itemId,
+      content_index: 0,
+      delta: transcript,
+    });
+    this.send({
+      type: 'conversation.item.input_audio_transcription.completed',
+      item_id: itemId,
+      content_index: 0,
+      transcript,
+      usage: { type: 'duration', seconds: 1 },
+    });
+    (item.content as Array<Record<string, unknown>>)[0] = { type: 'input_audio', transcript };
+  }
+
+  private currentTurnTranscript(): string {
+    return this.settings.script.turns?.[this.turnIndex]?.userTranscript ?? '';
+  }
+
+  private takeTurnReply(): FakeResponseScript {
+    const turn = this.settings.script.turns?.[this.turnIndex];
+    this.turnIndex += 1;
+    this.userTurns += 1;
+    return turn?.reply ?? this.settings.script.fallbackReply ?? DEFAULT_FALLBACK;
+  }
+
+  private onItemCreate(event: WireEvent, clientEventId: string | null): void {
+    const raw = event.item as Record<string, unknown> | undefined;
+    if (!raw || typeof raw.type !== 'string') {
+      return this.error('invalid_request_error', 'missing_required_parameter', 'Missing required parameter: item', clientEventId);
+    }
+    const id = typeof raw.id === 'string' ? raw.id : this.settings.nextId('item');
+    if (this.items.has(id)) {
+      return this.error('invalid_request_error', 'item_already_exists', `Item with id '${id}' already exists.`, clientEventId);
+    }
+    const previous = typeof event.previous_item_id === 'string' ? event.previous_item_id : this.lastItemId;
+    if (raw.type === 'function_call_output') {
+      const callId = String(raw.call_id ?? '');
+      const item: Item = { id, type: 'function_call_output', status: 'completed', call_id: callId, output: String(raw.output ?? '') };
+      this.addItem(item, previous);
+      this.send({ type: 'conversation.item.done', previous_item_id: previous, item: wireItem(item) });
+      const followUp = this.followUps.get(callId);
+      this.followUps.delete(callId);
+      if (followUp) this.replyQueue.push(followUp);
+      return;
+    }
+    if (raw.type === 'message') {
+      const role = raw.role === 'assistant' || raw.role === 'system' ? raw.role : 'user';
+      const content = Array.isArray(raw.content) ? (raw.content as Array<Record<string, unknown>>) : [];
+      const item: Item = { id, type: 'message', role, status: 'completed', content };
+      this.addItem(item, previous);
+      this.send({ type: 'conversation.item.done', previous_item_id: previous, item: wireItem(item) });
+      if (role === 'user') this.replyQueue.push(this.takeTurnReply());
+      return;
+    }
+    this.error('invalid_request_error', 'invalid_value', `Unsupported item type: ${raw.type}`, clientEventId);
+  }
+
+  private onRetrieve(event: WireEvent, clientEventId: string | null): void {
+    const item = typeof event.item_id === 'string' ? this.items.get(event.item_id) : undefined;
+    if (!item) return this.itemNotFound(event.item_id, clientEventId);
+    this.send({ type: 'conversation.item.retrieved', item: wireItem(item) });
+  }
+
+  private onTruncate(event: WireEvent, clientEventId: string | null): void {
+    const item = typeof event.item_id === 'string' ? this.items.get(event.item_id) : undefined;
+    if (!item) return this.itemNotFound(event.item_id, clientEventId);
+    if (item.role !== 'assistant') {
+      return this.error('invalid_request_error', 'invalid_value', 'Only assistant messages can be truncated', clientEventId);
+    }
+    const audioEndMs = event.audio_end_ms;
+    if (typeof audioEndMs !== 'number' || !Number.isInteger(audioEndMs) || audioEndMs < 0) {
+      return this.error('invalid_request_error', 'invalid_value', 'audio_end_ms must be a non-negative integer', clientEventId);
+    }
+    if (event.content_index !== 0) {
+      return this.error('invalid_request_error', 'invalid_value', 'content_index must refer to an audio part', clientEventId);
+    }
+    const generatedMs = this.generatedMs(item.id);
+    if (audioEndMs > generatedMs) {
+      return this.error(
+        'invalid_request_error',
+        'invalid_value',
+        `Audio content of ${Math.floor(generatedMs)}ms is already shorter than ${audioEndMs}ms`,
+        clientEventId,
+        'audio_end_ms',
+      );
+    }
+    // The server drops the transcript of truncated audio so the model does not "remember" unheard words.
+    const part = item.content?.[0];
+    if (part) part.transcript = '';
+    this.send({ type: 'conversation.item.truncated', item_id: item.id, content_index: 0, audio_end_ms: audioEndMs });
+  }
+
+  private onDelete(event: WireEvent, clientEventId: string | null): void {
+    const id = typeof event.item_id === 'string' ? event.item_id : undefined;
+    if (!id || !this.items.has(id)) return this.itemNotFound(id, clientEventId);
+    this.items.delete(id);
+    this.send({ type: 'conversation.item.deleted', item_id: id });
+  }
+
+  private onResponseCreate(clientEventId: string | null): void {
+    if (this.active) {
+      return this.error(
+        'invalid_request_error',
+        'conversation_already_has_active_response',
+        `Conversation already has an active response in progress: ${this.active.id}. Wait until the response is finished before creating a new one.`,
+        clientEventId,
+      );
+    }
+    let script = this.replyQueue.shift();
+    if (!script && this.userTurns === 0 && !this.greeted && this.settings.script.greeting) {
+      this.greeted = true;
+      script = this.settings.script.greeting;
+    }
+    this.startResponse(script ?? this.settings.script.fallbackReply ?? DEFAULT_FALLBACK);
+  }
+
+  private onCancel(clientEventId: string | null): void {
+    if (!this.active) {
+      return this.error(
+        'invalid_request_error',
+        'response_cancel_not_active',
+        'Cancellation failed: no active response found',
+        clientEventId,
+      );
+    }
+    this.cancelActive('client_cancelled');
+  }
+
+  private startOrQueue(script: FakeResponseScript): void {
+    if (this.active) this.pendingAuto.push(script);
+    else this.startResponse(script);
+  }
+
+  private startResponse(script: FakeResponseScript): void {
+    const id = this.settings.nextId('resp');
+    const audioOut = (this.session.audio as { output: { format: unknown; voice: unknown } }).output;
+    this.send({
+      type: 'response.created',
+      response: {
+        object: 'realtime.response',
+        id,
+        status: 'in_progress',
+        status_details: null,
+        output: [],
+        conversation_id: 'conv_fake',
+        output_modalities: ['audio'],
+        max_output_tokens: 'inf',
+        audio: { output: { format: audioOut.format, voice: audioOut.voice } },
+        usage: null,
+        metadata: null,
+      },
+    });
+    if (script.toolCall) return this.streamToolCall(id, script);
+    const item: Item = { id: this.settings.nextId('item'), type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+    const pcm = script.audio ?? tone(script.durationMs ?? DEFAULT_TONE_MS);
+    const chunkSamples = Math.max(1, Math.round(this.settings.chunkMs * FAKE_SAMPLES_PER_MS));
+    const chunks: Int16Array[] = [];
+    for (let i = 0; i < pcm.length; i += chunkSamples) chunks.push(pcm.subarray(i, Math.min(i + chunkSamples, pcm.length)));
+    const words = (script.transcript ?? '').split(/(?<=\s)/).filter((w) => w.length > 0);
+    const active: ActiveResponse = {
+      id,
+      script,
+      item,
+      chunks,
+      words,
+      next: 0,
+      wordsSent: 0,
+      transcript: '',
+      timer: undefined,
+      startedAt: Date.now(),
+    };
+    this.active = active;
+    this.send({ type: 'response.output_item.added', response_id: id, output_index: 0, item: wireItem(item) });
+    this.addItem(item, this.lastItemId);
+    item.content = [{ type: 'output_audio', transcript: '' }];
+    this.send({
+      type: 'response.content_part.added',
+      response_id: id,
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'audio', transcript: '' },
+    });
+    this.generatedSamples.set(item.id, 0);
+    this.scheduleChunk(active);
+  }
+
+  private scheduleChunk(active: ActiveResponse): void {
+    const factor = this.settings.realtimeFactor;
+    const dueAt = active.startedAt + active.next * this.settings.chunkMs * factor;
+    const delay = factor > 0 ? Math.max(0, dueAt - Date.now()) : 0;
+    active.timer = setTimeout(() => this.sendChunk(active), delay);
+  }
+
+  private sendChunk(active: ActiveResponse): void {
+    active.timer = undefined;
+    if (this.closed || this.active !== active) return;
+    const chunk = active.chunks[active.next];
+    if (chunk) {
+      this.audioProduced = true;
+      this.generatedSamples.set(active.item.id, (this.generatedSamples.get(active.item.id) ?? 0) + chunk.length);
+      this.send({
+        type: 'response.output_audio.delta',
+        response_id: active.id,
+        item_id: active.item.id,
+        output_index: 0,
+        content_index: 0,
+        delta: pcmToBase64(chunk),
+      });
+      // Spread the words over the chunks so transcript deltas interleave with audio, as the real model's do.
+      const wordsDue = Math.ceil(((active.next + 1) * active.words.length) / active.chunks.length);
+      this.sendTranscriptDeltas(active, wordsDue);
+      active.next += 1;
+      if (active.next < active.chunks.length) return this.scheduleChunk(active);
+    }
+    this.sendTranscriptDeltas(active, active.words.length);
+    this.finishActive();
+  }
+
+  private sendTranscriptDeltas(active: ActiveResponse, upTo: number): void {
+    while (active.wordsSent < upTo) {
+      const word = active.words[active.wordsSent];
+      if (word === undefined) return;
+      active.wordsSent += 1;
+      active.transcript += word;
+      this.send({
+        type: 'response.output_audio_transcript.delta',
+        response_id: active.id,
+        item_id: active.item.id,
+        output_index: 0,
+        content_index: 0,
+        delta: word,
+      });
+    }
+  }
+
+  private finishActive(): void {
+    const active = this.active;
+    if (!active) return;
+    const { id, item } = active;
+    const base = { response_id: id, item_id: item.id, output_index: 0, content_index: 0 };
+    this.send({ type: 'response.output_audio.done', ...base });
+    this.send({ type: 'response.output_audio_transcript.done', ...base, transcript: active.transcript });
+    this.send({ type: 'response.content_part.done', ...base, part: { type: 'audio', transcript: active.transcript } });
+    item.status = 'completed';
+    item.content = [{ type: 'output_audio', transcript: active.transcript }];
+    this.send({ type: 'response.output_item.done', response_id: id, output_index: 0, item: wireItem(item) });
+    this.send({ type: 'conversation.item.done', previous_item_id: this.previousOf(item.id), item: wireItem(item) });
+    this.endResponse(id, 'completed', null, [wireItem(item)]);
+  }
+
+  private cancelActive(reason: 'client_cancelled' | 'turn_detected'): void {
+    const active = this.active;
+    if (!active) return;
+    if (active.timer) clearTimeout(active.timer);
+    active.timer = undefined;
+    const { id, item } = active;
+    item.status = 'incomplete';
+    item.content = [{ type: 'output_audio', transcript: active.transcript }];
+    this.send({ type: 'response.output_item.done', response_id: id, output_index: 0, item: wireItem(item) });
+    this.send({ type: 'conversation.item.done', previous_item_id: this.previousOf(item.id), item: wireItem(item) });
+    this.endResponse(id, 'cancelled', { type: 'cancelled', reason }, [wireItem(item)]);
+  }
+
+  private streamToolCall(responseId: string, script: FakeResponseScript): void {
+    const call = script.toolCall;
+    if (!call) return;
+    const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
+    const callId = this.settings.nextId('call');
+    const item: Item = { id: this.settings.nextId('item'), type: 'function_call', status: 'in_progress', name: call.name, call_id: callId, arguments: '' };
+    this.followUps.set(callId, call.followUp);
+    // A tool-call response is short; it is emitted in one go but still counts as in flight until response.done.
+    this.active = {
+      id: responseId,
+      script,
+      item,
+      chunks: [],
+      words: [],
+      next: 0,
+      wordsSent: 0,
+      transcript: '',
+      timer: undefined,
+      startedAt: Date.now(),
+    };
+    this.send({ type: 'response.output_item.added', response_id: responseId, output_index: 0, item: wireItem(item) });
+    this.addItem(item, this.lastItemId);
+    const base = { response_id: responseId, item_id: item.id, output_index: 0, call_id: callId };
+    this.send({ type: 'response.function_call_arguments.delta', ...base, delta: args });
+    this.send({ type: 'response.function_call_arguments.done', ...base, arguments: args });
+    item.status = 'completed';
+    item.arguments = args;
+    this.send({ type: 'response.output_item.done', response_id: responseId, output_index: 0, item: wireItem(item) });
+    this.send({ type: 'conversation.item.done', previous_item_id: this.previousOf(item.id), item: wireItem(item) });
+    this.endResponse(responseId, 'completed', null, [wireItem(item)]);
+  }
+
+  private endResponse(id: string, status: string, statusDetails: unknown, output: unknown[]): void {
+    this.active = undefined;
+    this.send({
+      type: 'response.done',
+      response: {
+        object: 'realtime.response',
+        id,
+        status,
+        status_details: statusDetails,
+        output,
+        conversation_id: 'conv_fake',
+        output_modalities: ['audio'],
+        max_output_tokens: 'inf',
+        metadata: null,
+        usage: {
+          total_tokens: 0,
+          input_tokens: 0,
+          output_tokens: 0,
+          input_token_details: { text_tokens: 0, audio_tokens: 0, cached_tokens: 0 },
+          output_token_details: { text_tokens: 0, audio_tokens: 0 },
+        },
+      },
+    });
+    const next = this.pendingAuto.shift();
+    if (next && !this.closed) this.startResponse(next);
+  }
+
+  private addItem(item: Item, previous: string | null): void {
+    this.items.set(item.id, item);
+    this.lastItemId = item.id;
+    this.send({ type: 'conversation.item.added', previous_item_id: previous, item: wireItem(item) });
+  }
+
+  private previousOf(itemId: string): string | null {
+    let previous: string | null = null;
+    for (const id of this.items.keys()) {
+      if (id === itemId) return previous;
+      previous = id;
+    }
+    return previous;
+  }
+
+  private turnDetection(): Record<string, unknown> | null {
+    const input = (this.session.audio as { input: { turn_detection?: unknown } }).input;
+    const detection = input.turn_detection;
+    return detection && typeof detection === 'object' ? (detection as Record<string, unknown>) : null;
+  }
+
+  private snapshot(): Record<string, unknown> {
+    return structuredClone(this.session);
+  }
+
+  private itemNotFound(itemId: unknown, clientEventId: string | null): void {
+    this.error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(itemId)}`, clientEventId);
+  }
+
+  private error(type: string, code: string, message: string, clientEventId: string | null = null, param: string | null = null): void {
+    this.send({ type: 'error', error: { type, code, message, param, event_id: clientEventId } });
+  }
+
+  private send(event: WireEvent): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    const full = { event_id: this.settings.nextId('event'), ...event };
+    this.settings.onServerEvent(full);
+    this.socket.send(JSON.stringify(full));
+  }
+}
+
+function wireItem(item: Item): Record<string, unknown> {
+  const base: Record<string, unknown> = { id: item.id, object: 'realtime.item', type: item.type, status: item.status };
+  if (item.type === 'message') return { ...base, role: item.role, content: structuredClone(item.content ?? []) };
+  if (item.type === 'function_call') return { ...base, name: item.name, call_id: item.call_id, arguments: item.arguments ?? '' };
+  return { ...base, call_id: item.call_id, output: item.output ?? '' };
+}
+
+function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
