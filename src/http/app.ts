@@ -1,0 +1,53 @@
+/**
+ * Builds the Fastify app: form parsing (Twilio webhooks are form-encoded; without it the body is empty and every
+ * signature fails), the websocket plugin and every route. It never listens: `src/main.ts` does, tests inject.
+ */
+import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { CallHandler } from '../telephony/call-handler.js';
+import { systemClock, type Clock } from '../telephony/clock.js';
+import { StreamTokenStore } from '../telephony/stream-token-store.js';
+import { registerHealthRoute } from './health-route.js';
+import { registerMediaRoute } from './media-route.js';
+import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
+
+/** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
+export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+
+/** Everything the app needs, injected. */
+export interface AppDeps {
+  readonly config: Config;
+  /** The process's pino logger; Fastify uses it as its own, so request logs share redaction. */
+  readonly logger: Logger;
+  readonly callHandler: CallHandler;
+  readonly clock?: Clock;
+  /** Stream tokens; one per process by default, injectable so tests can inspect it. */
+  readonly tokenStore?: StreamTokenStore;
+  /** How long a media socket may stay without `start` before it is closed. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** Creates the app with every route registered and ready; the caller listens or injects. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const tokenStore = deps.tokenStore ?? new StreamTokenStore({ ttlMs: deps.config.streamTokenTtlMs, clock });
+  // Typed as Fastify's base logger so the instance is the plain `FastifyInstance` the route modules take.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({ loggerInstance });
+  await app.register(formbody);
+  await app.register(websocket, { options: { maxPayload: MAX_WS_PAYLOAD_BYTES } });
+  registerHealthRoute(app);
+  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler: deps.callHandler, tokenStore });
+  registerMediaRoute(app, {
+    config: deps.config,
+    callHandler: deps.callHandler,
+    tokenStore,
+    clock,
+    ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
+  });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,61 @@
+/**
+ * `GET /twilio/media`: the bidirectional Media Stream socket. Order matters and is the security boundary:
+ * the upgrade's signature is checked in a preValidation hook (a forged upgrade gets 403 and no handler runs),
+ * then the handshake is read, then the single-use token from `start.customParameters` is consumed; only then
+ * is a transport built and handed to the call handler, which may open the paid Realtime session.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { CallHandler } from '../telephony/call-handler.js';
+import type { Clock } from '../telephony/clock.js';
+import { CLOSE_POLICY_VIOLATION, readHandshake } from '../telephony/media-handshake.js';
+import { wrapWebSocket, type MediaSocket } from '../telephony/media-socket.js';
+import { TwilioMediaTransport } from '../telephony/media-transport.js';
+import type { StreamTokenStore } from '../telephony/stream-token-store.js';
+import type { StreamStart } from '../telephony/twilio-messages.js';
+import { MEDIA_STREAM_PATH } from '../telephony/twiml.js';
+import { upgradeSignatureHook } from './twilio-signature-hook.js';
+
+/** Options for `registerMediaRoute`. */
+export interface MediaRouteOptions {
+  readonly config: Config;
+  readonly callHandler: CallHandler;
+  readonly tokenStore: StreamTokenStore;
+  readonly clock: Clock;
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** Registers the media socket route; `@fastify/websocket` must be registered first. */
+export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOptions): void {
+  const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl);
+  app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, function mediaStream(socket, request) {
+    const mediaSocket = wrapWebSocket(socket);
+    readHandshake({
+      socket: mediaSocket,
+      clock: options.clock,
+      logger: request.log as Logger,
+      ...(options.handshakeTimeoutMs === undefined ? {} : { timeoutMs: options.handshakeTimeoutMs }),
+      onStart: (start) => acceptStream(mediaSocket, start, request.log as Logger, options),
+    });
+  });
+}
+
+/** Runs synchronously on `start`, so frames after it reach the transport's listener. */
+function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): void {
+  const logger = requestLogger.child({ callSid: start.callSid, streamSid: start.streamSid });
+  const verdict = options.tokenStore.consume(start.callSid, start.customParameters.token);
+  if (!verdict.ok) {
+    logger.warn({ reason: verdict.reason }, 'media stream token refused');
+    socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
+    return;
+  }
+  const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
+  logger.info({ tracks: start.tracks }, 'media stream started');
+  try {
+    options.callHandler.onStreamStarted({ start, transport, logger });
+  } catch (error) {
+    logger.error({ err: error }, 'call handler failed on stream start; closing the stream');
+    transport.close('handler failed');
+  }
+}

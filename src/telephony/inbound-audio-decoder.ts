@@ -1,0 +1,90 @@
+/**
+ * Inbound audio for one call: base64 μ-law 8 kHz frames → PCM16 → one stateful 8k→24k upsampler → PCM16 24 kHz.
+ * Gaps in Twilio's `media.timestamp` (lost or never-sent frames) are filled with silence, so the Realtime
+ * model's audio clock (`audio_start_ms`, VAD) stays aligned with the call's. Buffers are allocated once.
+ */
+import { MULAW_BYTES_PER_MS, PCM8K_SAMPLES_PER_MS, TWILIO_FRAME_SAMPLES } from '../audio/constants.js';
+import { muLawDecode } from '../audio/mulaw.js';
+import type { StreamResampler } from '../audio/stream-resampler.js';
+
+/** Largest inbound frame accepted: Twilio sends 160-byte (20 ms) frames; 10x leaves room without trusting input. */
+export const MAX_INBOUND_FRAME_BYTES = 1600;
+
+/** A timestamp later than expected by more than this is a gap (Twilio's timestamps are exact 20 ms steps). */
+export const TIMESTAMP_GAP_TOLERANCE_MS = 10;
+
+/** Longest gap filled with silence; a longer one is an outage, and inventing more audio would only add delay. */
+export const MAX_GAP_FILL_MS = 1000;
+
+/** Silence is pushed in pieces of this many 8 kHz samples (100 ms) to keep the buffers small. */
+const SILENCE_PIECE_SAMPLES = 5 * TWILIO_FRAME_SAMPLES;
+
+/** What happened to one frame. */
+export type FrameOutcome =
+  | { readonly kind: 'decoded'; readonly filledMs: number }
+  | { readonly kind: 'too-large'; readonly bytes: number }
+  | { readonly kind: 'empty' };
+
+/** Options for `InboundAudioDecoder`. */
+export interface InboundAudioDecoderOptions {
+  /** This call's own 8k→24k resampler; never shared between calls. */
+  readonly upsampler: StreamResampler;
+  /** Receives each PCM16 24 kHz piece; the array is reused after the callback returns. */
+  readonly onPcm: (pcm24k: Int16Array) => void;
+}
+
+/** Decodes one call's inbound frames in order; not reentrant. */
+export class InboundAudioDecoder {
+  readonly #upsampler: StreamResampler;
+  readonly #onPcm: (pcm24k: Int16Array) => void;
+  readonly #bytes = Buffer.alloc(MAX_INBOUND_FRAME_BYTES);
+  readonly #pcm8k = new Int16Array(MAX_INBOUND_FRAME_BYTES);
+  readonly #pcm24k: Int16Array;
+  readonly #silence8k = new Int16Array(SILENCE_PIECE_SAMPLES);
+  #expectedTimestampMs: number | undefined;
+
+  constructor(options: InboundAudioDecoderOptions) {
+    this.#upsampler = options.upsampler;
+    this.#onPcm = options.onPcm;
+    const longest = Math.max(MAX_INBOUND_FRAME_BYTES, SILENCE_PIECE_SAMPLES);
+    this.#pcm24k = new Int16Array(this.#upsampler.maxOutputLength(longest));
+  }
+
+  /** Decodes one `media` payload stamped `timestampMs` (NaN when unknown) and forwards the PCM. */
+  decode(payloadBase64: string, timestampMs: number): FrameOutcome {
+    const estimated = Buffer.byteLength(payloadBase64, 'base64');
+    if (estimated > MAX_INBOUND_FRAME_BYTES) return { kind: 'too-large', bytes: estimated };
+    const length = this.#bytes.write(payloadBase64, 0, 'base64');
+    if (length === 0) return { kind: 'empty' };
+    const frameMs = length / MULAW_BYTES_PER_MS;
+    const filledMs = this.#fillGap(timestampMs);
+    this.#expectedTimestampMs = Number.isFinite(timestampMs)
+      ? timestampMs + frameMs
+      : this.#expectedTimestampMs === undefined
+        ? undefined
+        : this.#expectedTimestampMs + frameMs;
+    const pcm8k = muLawDecode(this.#bytes.subarray(0, length), this.#pcm8k);
+    this.#onPcm(this.#upsampler.process(pcm8k, this.#pcm24k));
+    return { kind: 'decoded', filledMs };
+  }
+
+  /** Forgets the timestamp and filter history (a new stream on the same object). */
+  reset(): void {
+    this.#expectedTimestampMs = undefined;
+    this.#upsampler.reset();
+  }
+
+  #fillGap(timestampMs: number): number {
+    if (this.#expectedTimestampMs === undefined || !Number.isFinite(timestampMs)) return 0;
+    const gapMs = timestampMs - this.#expectedTimestampMs;
+    if (gapMs <= TIMESTAMP_GAP_TOLERANCE_MS) return 0;
+    const fillMs = Math.min(gapMs, MAX_GAP_FILL_MS);
+    let remaining = Math.round(fillMs * PCM8K_SAMPLES_PER_MS);
+    while (remaining > 0) {
+      const piece = Math.min(remaining, SILENCE_PIECE_SAMPLES);
+      this.#onPcm(this.#upsampler.process(this.#silence8k.subarray(0, piece), this.#pcm24k));
+      remaining -= piece;
+    }
+    return fillMs;
+  }
+}

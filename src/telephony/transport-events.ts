@@ -1,0 +1,55 @@
+/**
+ * The typed events a media transport emits, and the small listener set behind them. A listener that throws is
+ * logged and skipped: nothing may throw back into the socket's receive loop.
+ */
+import type { Logger } from '../logger.js';
+
+/** Events of `TwilioMediaTransport`, by name. */
+export interface MediaTransportEvents {
+  /** The caller pressed a key. Personal data: log only under the redacted `digit` key. */
+  dtmf: { readonly digit: string };
+  /** Twilio echoed a mark (played, or flushed by a clear); for observers, the transport tracks playback itself. */
+  mark: { readonly name: string };
+  /** Twilio ended the stream: hang-up, or the TwiML was replaced (a transfer); not necessarily the end of the call. */
+  stop: { readonly callSid: string };
+  /** The socket is gone; `local` when `close()` was called, `remote` otherwise. */
+  closed: { readonly reason: 'local' | 'remote'; readonly code: number };
+}
+
+/** Listener of one event. */
+export type MediaTransportListener<K extends keyof MediaTransportEvents> = (payload: MediaTransportEvents[K]) => void;
+
+type ListenerSets = { [K in keyof MediaTransportEvents]: Set<MediaTransportListener<K>> };
+
+/** A closed, typed event emitter that never lets a listener's exception escape. */
+export class TransportEventEmitter {
+  readonly #listeners: ListenerSets = { dtmf: new Set(), mark: new Set(), stop: new Set(), closed: new Set() };
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends keyof MediaTransportEvents>(event: K, listener: MediaTransportListener<K>): () => void {
+    const set = this.#listeners[event] as Set<MediaTransportListener<K>>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Calls every listener of `event` with `payload`. */
+  emit<K extends keyof MediaTransportEvents>(event: K, payload: MediaTransportEvents[K]): void {
+    for (const listener of this.#listeners[event] as Set<MediaTransportListener<K>>) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.#logger.error({ err: error, event }, 'media transport listener failed');
+      }
+    }
+  }
+
+  /** Drops every listener (after the transport closed). */
+  removeAll(): void {
+    for (const set of Object.values(this.#listeners)) set.clear();
+  }
+}
