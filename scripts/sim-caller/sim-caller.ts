@@ -1,0 +1,364 @@
+/**
+ * The simulated caller: does what Twilio does for one inbound call. It signs and POSTs the voice webhook, reads the
+ * TwiML, opens the media WebSocket with a signed upgrade, replays a fixture's inbound messages at their `t_ms` (real
+ * pace, or `speed` times faster), plays the bot's audio on the call's clock at 8 bytes per ms, echoes each `mark` once
+ * the audio before it has played, flushes and echoes pending marks on `clear`, and finally POSTs the `<Connect
+ * action>` (when the server ended the stream) and the status callback, like Twilio. It returns everything it saw.
+ */
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import type { CallFixture, FixtureLine } from '../../src/fixtures/call-fixture.js';
+import type { CallerHttpResponse, CallerSocket, CallerTransport } from './caller-transport.js';
+import { CallerPlayback, type MarkRecord } from './caller-playback.js';
+import { readConnectStreamTwiml, type ConnectStreamTwiml } from './twiml-reader.js';
+
+/** Twilio's signature header. */
+export const TWILIO_SIGNATURE_HEADER = 'X-Twilio-Signature';
+
+/** Real-time source for pacing; tests may pass their own. */
+export interface SimClock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Runs `fn` after `ms` real milliseconds; returns a canceller. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+/** The process clock. */
+export const realClock: SimClock = {
+  now: () => performance.now(),
+  setTimer(fn, ms) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(handle);
+  },
+};
+
+/** One line of the call's transcript-like log, in call time. */
+export interface CallLogEntry {
+  readonly atMs: number;
+  readonly who: 'caller' | 'bot' | 'twilio';
+  readonly text: string;
+}
+
+/** Options of one simulated call. */
+export interface SimCallOptions {
+  readonly transport: CallerTransport;
+  readonly fixture: CallFixture;
+  /** The server's public https origin, as in its `PUBLIC_BASE_URL`: every signed URL starts with it. */
+  readonly publicBaseUrl: string;
+  readonly authToken: string;
+  /** Pace multiplier: 1 is real time (20 ms per frame); 10 sends a 10 s call in 1 s. */
+  readonly speed?: number;
+  readonly from?: string;
+  readonly to?: string;
+  readonly callSid?: string;
+  readonly accountSid?: string;
+  readonly streamSid?: string;
+  /** Voice webhook path on the public origin. */
+  readonly voicePath?: string;
+  /** Status callback path, or false to send none. */
+  readonly statusCallbackPath?: string | false;
+  /** Call-time ms to wait for the server to end the call when the fixture has no `stop`. */
+  readonly serverEndTimeoutMs?: number;
+  /** Call-time ms to wait for the socket to close after the caller's `stop`. */
+  readonly closeTimeoutMs?: number;
+  readonly clock?: SimClock;
+  /** Receives each log entry as it happens (the CLI prints them live). */
+  readonly onLog?: (entry: CallLogEntry) => void;
+}
+
+/** Everything a simulated call saw. */
+export interface SimCallResult {
+  readonly callSid: string;
+  readonly accountSid: string;
+  readonly streamSid: string;
+  readonly twiml: ConnectStreamTwiml;
+  /** Who ended the stream: the caller's `stop` (fixture or timeout) or the server closing the socket. */
+  readonly endedBy: 'caller' | 'server';
+  readonly closeCode: number | undefined;
+  /** Call time the socket closed. */
+  readonly durationMs: number;
+  readonly sentMessages: number;
+  readonly dtmfSent: string;
+  /** Bot audio received (played or not), in ms of 8 kHz μ-law. */
+  readonly botAudioMs: number;
+  readonly marks: readonly MarkRecord[];
+  readonly clears: readonly { readonly atMs: number; readonly flushedMs: number }[];
+  /** Things a real Twilio would have rejected or warned about (binary frames, wrong streamSid, unknown events). */
+  readonly violations: readonly string[];
+  readonly actionResponse: CallerHttpResponse | undefined;
+  readonly statusCallbackResponse: CallerHttpResponse | undefined;
+  readonly log: readonly CallLogEntry[];
+  /** The playback queue, for the bot's side as heard (`renderMuLaw`) and its speech stretches. */
+  readonly playback: CallerPlayback;
+}
+
+function randomSid(prefix: string): string {
+  return prefix + randomBytes(16).toString('hex');
+}
+
+/** Signs a Twilio request: base64 HMAC-SHA1 of the URL and the sorted form parameters under the auth token. */
+export function twilioSignature(authToken: string, url: string, params: Readonly<Record<string, string>>): string {
+  return twilio.getExpectedTwilioSignature(authToken, url, { ...params });
+}
+
+/** Runs one simulated call to its end. Throws when the webhook or the socket upgrade is refused. */
+export async function runSimulatedCall(options: SimCallOptions): Promise<SimCallResult> {
+  const clock = options.clock ?? realClock;
+  const speed = options.speed ?? 1;
+  if (!(speed > 0)) throw new Error(`speed must be above 0, got ${speed}`);
+  const base = options.publicBaseUrl.replace(/\/$/, '');
+  const callSid = options.callSid ?? randomSid('CA');
+  const accountSid = options.accountSid ?? randomSid('AC');
+  const streamSid = options.streamSid ?? randomSid('MZ');
+  const from = options.from ?? '+15550000001';
+  const to = options.to ?? '+15550000002';
+  const baseForm = { AccountSid: accountSid, ApiVersion: '2010-04-01', CallSid: callSid, Called: to, Caller: from, Direction: 'inbound', From: from, To: to };
+  const log: CallLogEntry[] = [];
+  const startReal = clock.now();
+  const callNow = (): number => (clock.now() - startReal) * speed;
+  const note = (who: CallLogEntry['who'], text: string, atMs = callNow()): void => {
+    const entry = { atMs: Math.round(atMs), who, text };
+    log.push(entry);
+    options.onLog?.(entry);
+  };
+  const post = (url: string, form: Record<string, string>): Promise<CallerHttpResponse> =>
+    options.transport.postForm(url, form, { [TWILIO_SIGNATURE_HEADER]: twilioSignature(options.authToken, url, form) });
+
+  const voice = await post(`${base}${options.voicePath ?? '/twilio/voice'}`, { ...baseForm, CallStatus: 'ringing' });
+  if (voice.status !== 200) throw new Error(`voice webhook answered ${voice.status}: ${voice.body.slice(0, 200)}`);
+  const twiml = readConnectStreamTwiml(voice.body);
+  if (twiml.streamUrl === undefined) throw new Error(`voice webhook TwiML opens no <Stream>: ${voice.body.slice(0, 200)}`);
+  const socket = await options.transport.openSocket(twiml.streamUrl, {
+    [TWILIO_SIGNATURE_HEADER]: twilioSignature(options.authToken, twiml.streamUrl, {}),
+  });
+  note('twilio', `media stream open ${twiml.streamUrl}`);
+
+  const session = new MediaSession(socket, { streamSid, callSid, accountSid, parameters: twiml.parameters, clock, callNow, speed, note });
+  for (const utterance of options.fixture.header.utterances) {
+    // Logged at their media time, which is the call time they are heard.
+    log.push({ atMs: utterance.at_ms, who: 'caller', text: JSON.stringify(utterance.transcript) });
+  }
+  await session.replay(options.fixture.lines);
+  const callerStopped = session.sentStop;
+  if (!callerStopped) await session.waitForClose(options.serverEndTimeoutMs ?? 15_000);
+  if (!session.closed) {
+    if (!session.sentStop) session.sendStop();
+    socket.close(1000);
+    await session.waitForClose(options.closeTimeoutMs ?? 2_000);
+  }
+  const endedBy = callerStopped || session.stopReason === 'timeout' ? 'caller' : 'server';
+  note('twilio', `stream ended by ${endedBy}`);
+
+  // Twilio fetches <Connect action> only when our side ended the stream; after a hang-up the call is simply over.
+  let actionResponse: CallerHttpResponse | undefined;
+  if (endedBy === 'server' && twiml.actionUrl !== undefined) {
+    actionResponse = await post(twiml.actionUrl, { ...baseForm, CallStatus: 'in-progress' });
+  }
+  let statusCallbackResponse: CallerHttpResponse | undefined;
+  if (options.statusCallbackPath !== false) {
+    statusCallbackResponse = await post(`${base}${options.statusCallbackPath ?? '/twilio/status'}`, {
+      ...baseForm,
+      CallStatus: 'completed',
+      CallDuration: String(Math.max(1, Math.round(session.closedAtMs / 1000))),
+    });
+  }
+  const stretches = session.playback.speechStretches();
+  for (const stretch of stretches) {
+    log.push({ atMs: Math.round(stretch.startMs), who: 'bot', text: `speaks ${((stretch.endMs - stretch.startMs) / 1000).toFixed(2)} s` });
+  }
+  log.sort((a, b) => a.atMs - b.atMs);
+  return {
+    callSid,
+    accountSid,
+    streamSid,
+    twiml,
+    endedBy,
+    closeCode: session.closeCode,
+    durationMs: session.closedAtMs,
+    sentMessages: session.sentMessages,
+    dtmfSent: session.dtmfSent,
+    botAudioMs: session.playback.receivedBytes / 8,
+    marks: session.playback.marks,
+    clears: session.clears,
+    violations: session.violations,
+    actionResponse,
+    statusCallbackResponse,
+    log,
+    playback: session.playback,
+  };
+}
+
+interface SessionContext {
+  readonly streamSid: string;
+  readonly callSid: string;
+  readonly accountSid: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly clock: SimClock;
+  readonly callNow: () => number;
+  readonly speed: number;
+  readonly note: (who: CallLogEntry['who'], text: string, atMs?: number) => void;
+}
+
+/** The media socket from Twilio's side: sends the fixture, answers marks and clears. */
+class MediaSession {
+  readonly playback = new CallerPlayback();
+  readonly violations: string[] = [];
+  readonly clears: { atMs: number; flushedMs: number }[] = [];
+  sentMessages = 0;
+  dtmfSent = '';
+  sentStop = false;
+  closed = false;
+  closeCode: number | undefined;
+  closedAtMs = 0;
+  stopReason: 'fixture' | 'timeout' | undefined;
+  #sequence = 0;
+  #cancelMarkTimer: (() => void) | undefined;
+  #closeWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly socket: CallerSocket,
+    private readonly ctx: SessionContext,
+  ) {
+    socket.onMessage((data, binary) => this.#onMessage(data, binary));
+    socket.onClose((code) => {
+      this.closed = true;
+      this.closeCode = code;
+      this.closedAtMs = Math.round(ctx.callNow());
+      this.#cancelMarkTimer?.();
+      for (const wake of this.#closeWaiters.splice(0)) wake();
+    });
+  }
+
+  /** Sends the fixture's inbound lines at their times; stops early if the server closes the socket. */
+  async replay(lines: readonly FixtureLine[]): Promise<void> {
+    let sinceYield = 0;
+    for (const line of lines) {
+      // Recorded mark echoes belong to the recorded bot; this caller echoes the marks of the bot it talks to.
+      if (line.dir !== 'in' || line.msg.event === 'mark') continue;
+      const waitMs = (line.t_ms - this.ctx.callNow()) / this.ctx.speed;
+      if (waitMs >= 1) {
+        await this.#sleep(waitMs);
+        sinceYield = 0;
+      } else if (++sinceYield >= 50) {
+        // At high speeds, still let the server's frames in between ours.
+        await this.#sleep(0);
+        sinceYield = 0;
+      }
+      if (this.closed) return;
+      this.#send(this.#rewrite(line.msg));
+      if (line.msg.event === 'stop') {
+        this.sentStop = true;
+        this.stopReason = 'fixture';
+        return;
+      }
+    }
+  }
+
+  /** Sends a `stop` the fixture did not have (the caller gives up waiting). */
+  sendStop(): void {
+    this.stopReason = 'timeout';
+    this.sentStop = true;
+    this.#send({ event: 'stop', stop: { accountSid: this.ctx.accountSid, callSid: this.ctx.callSid } });
+  }
+
+  /** Resolves when the socket closes or after `callMs` of call time. */
+  async waitForClose(callMs: number): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const cancel = this.ctx.clock.setTimer(resolve, callMs / this.ctx.speed);
+      this.#closeWaiters.push(() => {
+        cancel();
+        resolve();
+      });
+    });
+  }
+
+  #sleep(realMs: number): Promise<void> {
+    return new Promise((resolve) => this.ctx.clock.setTimer(resolve, realMs));
+  }
+
+  /** Puts this call's identity into a fixture message (SIDs, the TwiML's parameters) and numbers it. */
+  #rewrite(msg: FixtureLine['msg']): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...msg };
+    if (msg.event === 'connected') return out;
+    if ('streamSid' in out) out.streamSid = this.ctx.streamSid;
+    if (msg.event === 'start') {
+      const start = (msg.start ?? {}) as Record<string, unknown>;
+      out.start = { ...start, accountSid: this.ctx.accountSid, callSid: this.ctx.callSid, streamSid: this.ctx.streamSid, customParameters: { ...this.ctx.parameters } };
+    }
+    if (msg.event === 'stop') out.stop = { ...(msg.stop as object), accountSid: this.ctx.accountSid, callSid: this.ctx.callSid };
+    if (msg.event === 'dtmf') {
+      const digit = (msg.dtmf as { digit?: string } | undefined)?.digit ?? '';
+      this.dtmfSent += digit;
+      this.ctx.note('caller', `presses ${digit}`);
+    }
+    return out;
+  }
+
+  #send(msg: Record<string, unknown>): void {
+    // sequenceNumber counts every message after `connected`, the caller's mark echoes included.
+    if (msg.event !== 'connected') {
+      msg.sequenceNumber = String(++this.#sequence);
+      msg.streamSid = this.ctx.streamSid;
+    }
+    this.socket.send(JSON.stringify(msg));
+    this.sentMessages += 1;
+  }
+
+  #onMessage(data: string, binary: boolean): void {
+    const now = this.ctx.callNow();
+    if (binary) {
+      this.violations.push('binary frame (Twilio warning 31950)');
+      return;
+    }
+    let msg: { event?: unknown; streamSid?: unknown; media?: { payload?: unknown }; mark?: { name?: unknown } };
+    try {
+      msg = JSON.parse(data) as typeof msg;
+    } catch {
+      this.violations.push('frame that is not JSON (Twilio error 31951)');
+      return;
+    }
+    if (msg.streamSid !== this.ctx.streamSid) {
+      this.violations.push(`${String(msg.event)} with streamSid ${String(msg.streamSid)} (Twilio error 31951)`);
+      return;
+    }
+    switch (msg.event) {
+      case 'media':
+        if (typeof msg.media?.payload !== 'string') this.violations.push('media without a payload');
+        else this.playback.pushAudio(new Uint8Array(Buffer.from(msg.media.payload, 'base64')), now);
+        break;
+      case 'mark':
+        if (typeof msg.mark?.name !== 'string') this.violations.push('mark without a name');
+        else this.playback.pushMark(msg.mark.name, now);
+        break;
+      case 'clear': {
+        const { flushedMarks, flushedMs } = this.playback.clear(now);
+        this.clears.push({ atMs: Math.round(now), flushedMs });
+        this.ctx.note('twilio', `clear: ${Math.round(flushedMs)} ms of bot audio flushed`, now);
+        for (const mark of flushedMarks) this.#echo(mark);
+        break;
+      }
+      default:
+        this.violations.push(`unexpected event ${String(msg.event)} (Twilio error 31951)`);
+        return;
+    }
+    this.#scheduleMarks();
+  }
+
+  #echo(mark: MarkRecord): void {
+    if (this.closed || this.sentStop) return;
+    this.#send({ event: 'mark', mark: { name: mark.name } });
+  }
+
+  /** Keeps one timer armed for the next mark to come due on the call clock. */
+  #scheduleMarks(): void {
+    this.#cancelMarkTimer?.();
+    this.#cancelMarkTimer = undefined;
+    const next = this.playback.nextDueMs();
+    if (next === undefined || this.closed) return;
+    this.#cancelMarkTimer = this.ctx.clock.setTimer(() => {
+      for (const mark of this.playback.takeDueMarks(this.ctx.callNow())) this.#echo(mark);
+      this.#scheduleMarks();
+    }, (next - this.ctx.callNow()) / this.ctx.speed);
+  }
+}
