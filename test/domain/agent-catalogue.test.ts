@@ -1,0 +1,112 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AGENTS_FILE, loadAgentCatalogue, parseAgentCatalogue } from '../../src/domain/agent-catalogue.js';
+import { buildInstructions } from '../../src/domain/instructions.js';
+import { ConfigError } from '../../src/errors.js';
+
+function shippedData(): Record<string, any> {
+  return parseYaml(readFileSync(DEFAULT_AGENTS_FILE, 'utf8')) as Record<string, any>;
+}
+
+describe('loadAgentCatalogue', () => {
+  it('loads the shipped internet-provider catalogue with its five agents', async () => {
+    const catalogue = await loadAgentCatalogue();
+    expect(catalogue.defaultAgent).toBe('front_desk');
+    expect(catalogue.agents.map((agent) => agent.name)).toEqual([
+      'front_desk',
+      'billing',
+      'technical_support',
+      'sales',
+      'retention',
+    ]);
+    expect(catalogue.agentByIntent.get('cancel_service')).toBe('retention');
+    expect(catalogue.agentByIntent.get('internet_outage')).toBe('technical_support');
+  });
+
+  it('loads a JSON catalogue chosen by path', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'catalogue-'));
+    const file = path.join(dir, 'agents.json');
+    await writeFile(file, JSON.stringify(shippedData()));
+    const catalogue = await loadAgentCatalogue(file);
+    expect(catalogue.source).toBe(file);
+    expect(catalogue.intents.length).toBeGreaterThan(10);
+  });
+
+  it('names the file and the field of an unknown tool', () => {
+    const data = shippedData();
+    data.agents[1].tools = ['collect_digits', 'launch_rocket'];
+    expect(() => parseAgentCatalogue(data, 'agents/bad.yaml')).toThrowError(
+      /Invalid agent catalogue agents\/bad\.yaml: agents\[1\]\.tools\[1\]: /,
+    );
+  });
+
+  it('rejects an intent served by two agents', () => {
+    const data = shippedData();
+    data.agents[2].intents[0].name = 'bill_explanation';
+    expect(() => parseAgentCatalogue(data, 'x.yaml')).toThrowError(/agents\[2\]\.intents\[0\]\.name: duplicates intent "bill_explanation"/);
+  });
+
+  it('rejects a default agent that does not exist, an unknown field, and too few examples together', () => {
+    const data = shippedData();
+    data.defaultAgent = 'reception';
+    data.agents[0].colour = 'blue';
+    data.agents[3].intents[1].examples = ['upgrade'];
+    let error: unknown;
+    try {
+      parseAgentCatalogue(data, 'x.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('defaultAgent: names "reception"');
+    expect(message).toContain('agents[0]: Unrecognized key: "colour"');
+    expect(message).toContain('agents[3].intents[1].examples: needs at least 3 example phrases');
+  });
+
+  it('names the file when it is not valid YAML or missing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'catalogue-'));
+    const file = path.join(dir, 'broken.yaml');
+    await writeFile(file, 'agents: [\n  - name: x\n');
+    await expect(loadAgentCatalogue(file)).rejects.toThrowError(`Agent catalogue ${file} is not valid YAML`);
+    await expect(loadAgentCatalogue(path.join(dir, 'missing.yaml'))).rejects.toThrowError(/Cannot read agent catalogue .*missing\.yaml/);
+  });
+});
+
+describe('buildInstructions', () => {
+  it('opens with the greeting and the shared voice style when the call starts on an agent', async () => {
+    const catalogue = await loadAgentCatalogue();
+    const text = buildInstructions(catalogue, 'front_desk');
+    expect(text).toContain('Northwind Fiber');
+    expect(text).toContain('Speak in short sentences');
+    expect(text).toContain(`say: "${catalogue.agentsByName.get('front_desk')?.greeting}"`);
+    expect(text).toContain('transfer_to_human');
+    expect(text).not.toContain('# Handoff');
+  });
+
+  it('tells a specialist not to greet again after a handoff and says why the caller came', async () => {
+    const catalogue = await loadAgentCatalogue();
+    const text = buildInstructions(catalogue, 'retention', { previousAgent: 'front_desk', intent: 'cancel_service' });
+    expect(text).toContain('Do not greet them again');
+    expect(text).toContain('wants to cancel or disconnect');
+    expect(text).not.toContain('# Opening');
+    expect(text).toContain('Confirm identity first');
+    expect(text).not.toContain('collect_digits asks');
+  });
+
+  it('is pure: the same inputs give the same text, and call parameters are listed', async () => {
+    const catalogue = await loadAgentCatalogue();
+    const context = { parameters: { purpose: 'overdue bill reminder' } };
+    expect(buildInstructions(catalogue, 'billing', context)).toBe(buildInstructions(catalogue, 'billing', context));
+    expect(buildInstructions(catalogue, 'billing', context)).toContain('- purpose: overdue bill reminder');
+  });
+
+  it('throws on an agent name that is not in the catalogue', async () => {
+    const catalogue = await loadAgentCatalogue();
+    expect(() => buildInstructions(catalogue, 'marketing')).toThrowError(/Unknown agent "marketing"/);
+  });
+});
