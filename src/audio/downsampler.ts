@@ -43,89 +43,110 @@ function buildTaps(): { NEAR_TAPS: Float64Array; FAR_TAPS: Float64Array; CENTRE_
 const FLUSH_INPUT_MAX = RESAMPLE_FACTOR * Math.ceil((OUTPUT_PHASE + CENTRE - RESAMPLE_FACTOR) / RESAMPLE_FACTOR) + RESAMPLE_FACTOR;
 const FLUSH_ZEROS = new Int16Array(FLUSH_INPUT_MAX);
 
-/** Creates a stateful 24 kHz -> 8 kHz PCM16 mono downsampler (see `StreamResampler` for the aliasing rules). */
-export function createDownsampler24kTo8k(): StreamResampler {
-  const capacity = HISTORY + BLOCK;
-  const history = new Float64Array(capacity);
-  let fill = HISTORY; // leading zeros stand for the silence before the stream starts
-  let phase = 0; // stream index of the next input sample, mod 3
-  let started = false;
-  let scratch = new Int16Array(200);
+/**
+ * The hot loop, at module scope with everything passed in: V8 optimises one shared copy for every instance
+ * (closures per instance were measured 2-5x slower once a second call's resampler existed).
+ * Emits an output for every history position p in [first, end) stepping by 3; returns the next free dst index.
+ */
+function downsampleBlock(
+  buf: Float64Array,
+  first: number,
+  end: number,
+  centreTap: number,
+  ha: Float64Array,
+  hb: Float64Array,
+  dst: Int16Array,
+  o: number,
+): number {
+  for (let p = first; p < end; p += 3) {
+    const c = p - CENTRE;
+    let acc = centreTap * (buf[c] as number);
+    for (let q = 0, m = 1; q < PAIR_GROUPS; q++, m += 3) {
+      acc +=
+        (ha[q] as number) * ((buf[c - m] as number) + (buf[c + m] as number)) +
+        (hb[q] as number) * ((buf[c - m - 1] as number) + (buf[c + m + 1] as number));
+    }
+    const y = Math.round(acc);
+    dst[o++] = y > 32767 ? 32767 : y < -32768 ? -32768 : y;
+  }
+  return o;
+}
 
-  function maxOutputLength(inputLength: number): number {
+/** 24 kHz -> 8 kHz instance state: the input history (as float64), the input phase and a scratch output. */
+class Downsampler24kTo8k implements StreamResampler {
+  readonly inputRateHz = REALTIME_SAMPLE_RATE_HZ;
+  readonly outputRateHz = TWILIO_SAMPLE_RATE_HZ;
+  readonly latencyMs = ((CENTRE - OUTPUT_PHASE) / REALTIME_SAMPLE_RATE_HZ) * 1000;
+  private readonly history = new Float64Array(HISTORY + BLOCK);
+  private fill = HISTORY; // leading zeros stand for the silence before the stream starts
+  private phase = 0; // stream index of the next input sample, mod 3
+  private started = false;
+  private scratch = new Int16Array(200);
+
+  maxOutputLength(inputLength: number): number {
     return Math.floor((Math.max(0, inputLength) + RESAMPLE_FACTOR - 1) / RESAMPLE_FACTOR) + Math.ceil(FLUSH_INPUT_MAX / RESAMPLE_FACTOR);
   }
 
-  function target(needed: number, out: Int16Array | undefined): Int16Array {
+  process(input: Int16Array, out?: Int16Array): Int16Array {
+    const dst = this.target(this.maxOutputLength(input.length), out);
+    if (input.length > 0) this.started = true;
+    const written = this.run(input, dst);
+    return dst.length === written ? dst : dst.subarray(0, written);
+  }
+
+  flush(out?: Int16Array): Int16Array {
+    const dst = this.target(this.maxOutputLength(0), out);
+    if (!this.started) return dst.subarray(0, 0);
+    // Feed zeros until the output centred on the last real input sample (or just past it) has been emitted.
+    const lastOutput = Math.ceil((this.phase + CENTRE - OUTPUT_PHASE - 1) / RESAMPLE_FACTOR);
+    const zeros = RESAMPLE_FACTOR * lastOutput + OUTPUT_PHASE + 1 - this.phase;
+    const written = this.run(FLUSH_ZEROS.subarray(0, zeros), dst);
+    this.reset();
+    return dst.subarray(0, written);
+  }
+
+  reset(): void {
+    this.history.fill(0);
+    this.fill = HISTORY;
+    this.phase = 0;
+    this.started = false;
+  }
+
+  private target(needed: number, out: Int16Array | undefined): Int16Array {
     if (out !== undefined && out.length >= needed) return out;
-    if (scratch.length < needed) scratch = new Int16Array(needed);
-    return scratch;
+    if (this.scratch.length < needed) this.scratch = new Int16Array(needed);
+    return this.scratch;
   }
 
   /** Converts `input` into `dst` from index 0 and returns the number of samples written. */
-  function run(input: Int16Array, dst: Int16Array): number {
+  private run(input: Int16Array, dst: Int16Array): number {
+    const buf = this.history;
+    const capacity = buf.length;
     const n = input.length;
-    const buf = history;
-    const ha = NEAR_TAPS;
-    const hb = FAR_TAPS;
+    let fill = this.fill;
+    let phase = this.phase;
     let o = 0;
-    let i = 0;
-    while (i < n) {
+    for (let i = 0; i < n; ) {
       if (fill === capacity) {
         buf.copyWithin(0, capacity - HISTORY, capacity);
         fill = HISTORY;
       }
       const take = Math.min(n - i, capacity - fill);
       for (let k = 0; k < take; k++) buf[fill + k] = input[i + k] as number;
-      const end = fill + take;
-      // First buffer position whose stream index is on the output phase.
-      let p = fill + ((OUTPUT_PHASE - phase + RESAMPLE_FACTOR) % RESAMPLE_FACTOR);
-      for (; p < end; p += RESAMPLE_FACTOR) {
-        const c = p - CENTRE;
-        let acc = CENTRE_TAP * (buf[c] as number);
-        for (let q = 0, m = 1; q < PAIR_GROUPS; q++, m += RESAMPLE_FACTOR) {
-          acc +=
-            (ha[q] as number) * ((buf[c - m] as number) + (buf[c + m] as number)) +
-            (hb[q] as number) * ((buf[c - m - 1] as number) + (buf[c + m + 1] as number));
-        }
-        const y = Math.round(acc);
-        dst[o++] = y > 32767 ? 32767 : y < -32768 ? -32768 : y;
-      }
+      // First position whose stream index is on the output phase.
+      const first = fill + ((OUTPUT_PHASE - phase + RESAMPLE_FACTOR) % RESAMPLE_FACTOR);
+      o = downsampleBlock(buf, first, fill + take, CENTRE_TAP, NEAR_TAPS, FAR_TAPS, dst, o);
       phase = (phase + take) % RESAMPLE_FACTOR;
-      fill = end;
+      fill += take;
       i += take;
     }
+    this.fill = fill;
+    this.phase = phase;
     return o;
   }
+}
 
-  function reset(): void {
-    history.fill(0);
-    fill = HISTORY;
-    phase = 0;
-    started = false;
-  }
-
-  return {
-    inputRateHz: REALTIME_SAMPLE_RATE_HZ,
-    outputRateHz: TWILIO_SAMPLE_RATE_HZ,
-    latencyMs: ((CENTRE - OUTPUT_PHASE) / REALTIME_SAMPLE_RATE_HZ) * 1000,
-    process(input: Int16Array, out?: Int16Array): Int16Array {
-      const dst = target(maxOutputLength(input.length), out);
-      if (input.length > 0) started = true;
-      const written = run(input, dst);
-      return dst.length === written ? dst : dst.subarray(0, written);
-    },
-    flush(out?: Int16Array): Int16Array {
-      const dst = target(maxOutputLength(0), out);
-      if (!started) return dst.subarray(0, 0);
-      // Feed zeros until the output centred on the last real input sample (or just past it) has been emitted.
-      const lastOutput = Math.ceil((phase + CENTRE - OUTPUT_PHASE - 1) / RESAMPLE_FACTOR);
-      const zeros = RESAMPLE_FACTOR * lastOutput + OUTPUT_PHASE + 1 - phase;
-      const written = run(FLUSH_ZEROS.subarray(0, zeros), dst);
-      reset();
-      return dst.subarray(0, written);
-    },
-    reset,
-    maxOutputLength,
-  };
+/** Creates a stateful 24 kHz -> 8 kHz PCM16 mono downsampler (see `StreamResampler` for the aliasing rules). */
+export function createDownsampler24kTo8k(): StreamResampler {
+  return new Downsampler24kTo8k();
 }

@@ -54,90 +54,99 @@ function buildTaps(): { SUM_TAPS: Float64Array; DIFF_TAPS: Float64Array } {
 
 const FLUSH_ZEROS = new Int16Array(FLUSH_INPUT);
 
-/** Creates a stateful 8 kHz -> 24 kHz PCM16 mono upsampler (see `StreamResampler` for the aliasing rules). */
-export function createUpsampler8kTo24k(): StreamResampler {
-  const capacity = HISTORY + BLOCK;
-  const history = new Float64Array(capacity);
-  let fill = HISTORY; // leading zeros stand for the silence before the stream starts
-  let started = false;
-  let scratch = new Int16Array(RESAMPLE_FACTOR * 160 + RESAMPLE_FACTOR * FLUSH_INPUT);
+/**
+ * The hot loop, at module scope with everything passed in: V8 optimises one shared copy for every instance
+ * (closures per instance were measured 2-5x slower once a second call's resampler existed).
+ * Converts history positions [from, end) into dst starting at index o; returns the next free index.
+ */
+function upsampleBlock(buf: Float64Array, from: number, end: number, cs: Float64Array, cd: Float64Array, dst: Int16Array, o: number): number {
+  for (let p = from; p < end; p++) {
+    let s = 0;
+    let d = 0;
+    for (let j = 0, q = p - HISTORY; j < HALF_TAPS; j++, q++) {
+      const a = buf[p - j] as number;
+      const b = buf[q] as number;
+      s += (cs[j] as number) * (a + b);
+      d += (cd[j] as number) * (a - b);
+    }
+    let y0 = Math.round(s + d);
+    let y1 = Math.round(s - d);
+    y0 = y0 > 32767 ? 32767 : y0 < -32768 ? -32768 : y0;
+    y1 = y1 > 32767 ? 32767 : y1 < -32768 ? -32768 : y1;
+    dst[o] = y0;
+    dst[o + 1] = y1;
+    dst[o + 2] = buf[p - COPY_LAG] as number;
+    o += 3;
+  }
+  return o;
+}
 
-  function maxOutputLength(inputLength: number): number {
+/** 8 kHz -> 24 kHz instance state: the input history (as float64) and a scratch output. */
+class Upsampler8kTo24k implements StreamResampler {
+  readonly inputRateHz = TWILIO_SAMPLE_RATE_HZ;
+  readonly outputRateHz = REALTIME_SAMPLE_RATE_HZ;
+  readonly latencyMs = (RESAMPLER_FILTER_DELAY_SAMPLES / REALTIME_SAMPLE_RATE_HZ) * 1000;
+  private readonly history = new Float64Array(HISTORY + BLOCK);
+  private fill = HISTORY; // leading zeros stand for the silence before the stream starts
+  private started = false;
+  private scratch = new Int16Array(RESAMPLE_FACTOR * (160 + FLUSH_INPUT));
+
+  maxOutputLength(inputLength: number): number {
     return RESAMPLE_FACTOR * (Math.max(0, inputLength) + FLUSH_INPUT);
   }
 
-  function target(needed: number, out: Int16Array | undefined): Int16Array {
+  process(input: Int16Array, out?: Int16Array): Int16Array {
+    const dst = this.target(RESAMPLE_FACTOR * input.length, out);
+    if (input.length > 0) this.started = true;
+    const written = this.run(input, dst);
+    return dst.length === written ? dst : dst.subarray(0, written);
+  }
+
+  flush(out?: Int16Array): Int16Array {
+    const dst = this.target(RESAMPLE_FACTOR * FLUSH_INPUT, out);
+    if (!this.started) return dst.subarray(0, 0);
+    this.run(FLUSH_ZEROS, dst);
+    this.reset();
+    // The tail is the filter delay: outputs past it would only carry the zero padding.
+    return dst.subarray(0, RESAMPLER_FILTER_DELAY_SAMPLES);
+  }
+
+  reset(): void {
+    this.history.fill(0);
+    this.fill = HISTORY;
+    this.started = false;
+  }
+
+  private target(needed: number, out: Int16Array | undefined): Int16Array {
     if (out !== undefined && out.length >= needed) return out;
-    if (scratch.length < needed) scratch = new Int16Array(needed);
-    return scratch;
+    if (this.scratch.length < needed) this.scratch = new Int16Array(needed);
+    return this.scratch;
   }
 
   /** Converts `input` into `dst` from index 0 and returns the number of samples written (3 per input sample). */
-  function run(input: Int16Array, dst: Int16Array): number {
+  private run(input: Int16Array, dst: Int16Array): number {
+    const buf = this.history;
+    const capacity = buf.length;
     const n = input.length;
-    const buf = history;
-    const cs = SUM_TAPS;
-    const cd = DIFF_TAPS;
+    let fill = this.fill;
     let o = 0;
-    let i = 0;
-    while (i < n) {
+    for (let i = 0; i < n; ) {
       if (fill === capacity) {
         buf.copyWithin(0, capacity - HISTORY, capacity);
         fill = HISTORY;
       }
       const take = Math.min(n - i, capacity - fill);
       for (let k = 0; k < take; k++) buf[fill + k] = input[i + k] as number;
-      const end = fill + take;
-      for (let p = fill; p < end; p++) {
-        let s = 0;
-        let d = 0;
-        for (let j = 0, q = p - HISTORY; j < HALF_TAPS; j++, q++) {
-          const a = buf[p - j] as number;
-          const b = buf[q] as number;
-          s += (cs[j] as number) * (a + b);
-          d += (cd[j] as number) * (a - b);
-        }
-        let y0 = Math.round(s + d);
-        let y1 = Math.round(s - d);
-        y0 = y0 > 32767 ? 32767 : y0 < -32768 ? -32768 : y0;
-        y1 = y1 > 32767 ? 32767 : y1 < -32768 ? -32768 : y1;
-        dst[o] = y0;
-        dst[o + 1] = y1;
-        dst[o + 2] = buf[p - COPY_LAG] as number;
-        o += RESAMPLE_FACTOR;
-      }
-      fill = end;
+      o = upsampleBlock(buf, fill, fill + take, SUM_TAPS, DIFF_TAPS, dst, o);
+      fill += take;
       i += take;
     }
+    this.fill = fill;
     return o;
   }
+}
 
-  function reset(): void {
-    history.fill(0);
-    fill = HISTORY;
-    started = false;
-  }
-
-  return {
-    inputRateHz: TWILIO_SAMPLE_RATE_HZ,
-    outputRateHz: REALTIME_SAMPLE_RATE_HZ,
-    latencyMs: (RESAMPLER_FILTER_DELAY_SAMPLES / REALTIME_SAMPLE_RATE_HZ) * 1000,
-    process(input: Int16Array, out?: Int16Array): Int16Array {
-      const needed = RESAMPLE_FACTOR * input.length;
-      const dst = target(needed, out);
-      if (input.length > 0) started = true;
-      const written = run(input, dst);
-      return dst.length === written ? dst : dst.subarray(0, written);
-    },
-    flush(out?: Int16Array): Int16Array {
-      const dst = target(RESAMPLE_FACTOR * FLUSH_INPUT, out);
-      if (!started) return dst.subarray(0, 0);
-      run(FLUSH_ZEROS, dst);
-      reset();
-      // The tail is the filter delay: outputs past it would only carry the zero padding.
-      return dst.subarray(0, RESAMPLER_FILTER_DELAY_SAMPLES);
-    },
-    reset,
-    maxOutputLength,
-  };
+/** Creates a stateful 8 kHz -> 24 kHz PCM16 mono upsampler (see `StreamResampler` for the aliasing rules). */
+export function createUpsampler8kTo24k(): StreamResampler {
+  return new Upsampler8kTo24k();
 }
