@@ -21,11 +21,16 @@ export interface RealtimeFakeServerOptions {
   /** 1 = real time, 0 = as fast as possible (default 0). */
   readonly realtimeFactor?: number;
   readonly vad?: Partial<EnergyVadOptions>;
+  /** Audio deltas still sent after a `response.cancel` arrives (default 0). */
+  readonly deltasAfterCancel?: number;
 }
 
 /** One recorded event and the connection (0-based, in accept order) it belongs to. */
 export interface RecordedEvent {
   readonly connection: number;
+  /** Position in the server's combined timeline of received and sent events. */
+  readonly seq: number;
+  readonly direction: 'client' | 'server';
   readonly event: WireEvent;
 }
 
@@ -42,6 +47,8 @@ export class RealtimeFakeServer {
   private readonly clientWaiters = new Set<Waiter>();
   private readonly serverWaiters = new Set<Waiter>();
   private idCounter = 0;
+  private seq = 0;
+  private readonly timelineLog: RecordedEvent[] = [];
   private accepted = 0;
   /** Authorization headers of every accepted upgrade, in order (the real server requires a bearer token). */
   readonly authorizations: string[] = [];
@@ -93,6 +100,11 @@ export class RealtimeFakeServer {
     return this.serverLog.filter((r) => type === undefined || r.event.type === type).map((r) => r.event);
   }
 
+  /** Every received and sent event in the order the server handled them. */
+  timeline(): readonly RecordedEvent[] {
+    return this.timelineLog;
+  }
+
   /** Client events with their connection index. */
   clientRecords(): readonly RecordedEvent[] {
     return this.clientLog;
@@ -142,15 +154,19 @@ export class RealtimeFakeServer {
       chunkMs: this.options.chunkMs ?? 100,
       realtimeFactor: this.options.realtimeFactor ?? 0,
       vad: { thresholdRms: this.options.vad?.thresholdRms ?? 500, hangoverMs: this.options.vad?.hangoverMs ?? 500 },
+      deltasAfterCancel: this.options.deltasAfterCancel ?? 0,
       nextId: (prefix) => `${prefix}_${(++this.idCounter).toString().padStart(6, '0')}`,
-      onClientEvent: (event) => this.record(this.clientLog, this.clientWaiters, { connection: index, event }),
-      onServerEvent: (event) => this.record(this.serverLog, this.serverWaiters, { connection: index, event }),
+      onClientEvent: (event) =>
+        this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event }),
+      onServerEvent: (event) =>
+        this.record(this.serverLog, this.serverWaiters, { connection: index, seq: this.seq++, direction: 'server', event }),
     });
     this.connections.push(connection);
   }
 
   private record(log: RecordedEvent[], waiters: Set<Waiter>, record: RecordedEvent): void {
     log.push(record);
+    this.timelineLog.push(record);
     for (const waiter of waiters) {
       if (waiter.match(record)) waiter.resolve(record);
     }

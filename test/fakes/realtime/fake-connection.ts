@@ -19,6 +19,8 @@ export interface FakeConnectionSettings {
   /** 1 streams audio in real time, 0.25 at four times real time, 0 as fast as the event loop allows. */
   readonly realtimeFactor: number;
   readonly vad: EnergyVadOptions;
+  /** Audio deltas still sent after a `response.cancel` arrives, as the real server does while it stops. */
+  readonly deltasAfterCancel: number;
   readonly nextId: (prefix: string) => string;
   readonly onClientEvent: (event: WireEvent) => void;
   readonly onServerEvent: (event: WireEvent) => void;
@@ -401,6 +403,8 @@ export class FakeRealtimeConnection {
         clientEventId,
       );
     }
+    const active = this.active;
+    for (let i = 0; i < this.settings.deltasAfterCancel && active.next < active.chunks.length; i++) this.sendDelta(active);
     this.cancelActive('client_cancelled');
   }
 
@@ -473,6 +477,15 @@ export class FakeRealtimeConnection {
   private sendChunk(active: ActiveResponse): void {
     active.timer = undefined;
     if (this.closed || this.active !== active) return;
+    if (active.next < active.chunks.length) {
+      this.sendDelta(active);
+      if (active.next < active.chunks.length) return this.scheduleChunk(active);
+    }
+    this.sendTranscriptDeltas(active, active.words.length);
+    this.finishActive();
+  }
+
+  private sendDelta(active: ActiveResponse): void {
     const chunk = active.chunks[active.next];
     if (chunk) {
       this.audioProduced = true;
@@ -488,11 +501,8 @@ export class FakeRealtimeConnection {
       // Spread the words over the chunks so transcript deltas interleave with audio, as the real model's do.
       const wordsDue = Math.ceil(((active.next + 1) * active.words.length) / active.chunks.length);
       this.sendTranscriptDeltas(active, wordsDue);
-      active.next += 1;
-      if (active.next < active.chunks.length) return this.scheduleChunk(active);
     }
-    this.sendTranscriptDeltas(active, active.words.length);
-    this.finishActive();
+    active.next += 1;
   }
 
   private sendTranscriptDeltas(active: ActiveResponse, upTo: number): void {

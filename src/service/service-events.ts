@@ -1,0 +1,47 @@
+/**
+ * What a `RealtimeService` tells its observers (call records, metrics, the call owner): a closed union, never
+ * carrier JSON. Transcripts travel under the `text` key, which the logger redacts.
+ */
+import type { OrchestratorResult } from '../domain/orchestrator.js';
+
+/** One chunk of assistant audio for the carrier: PCM16 mono 24 kHz tagged with its conversation item. */
+export interface ServiceAudioChunk {
+  readonly itemId: string;
+  readonly pcm: Int16Array;
+}
+
+/** One truncate the service sent during a barge-in. */
+export interface Truncation {
+  readonly itemId: string;
+  readonly audioEndMs: number;
+}
+
+/** Everything a service emits; handle with an exhaustive `switch` on `type`. */
+export type ServiceEvent =
+  | { readonly type: 'transcript'; readonly role: 'user' | 'assistant'; readonly itemId: string; readonly text: string; readonly final: boolean }
+  /** The caller started speaking; `audible` says whether the bot was heard at that moment (a barge-in follows). */
+  | { readonly type: 'speech_started'; readonly itemId?: string | undefined; readonly audioStartMs: number; readonly audible: boolean }
+  | { readonly type: 'speech_stopped'; readonly itemId?: string | undefined; readonly audioEndMs: number }
+  /** The caller interrupted audible speech: the carrier queue was cleared and the items below truncated. */
+  | {
+      readonly type: 'barge_in';
+      /** `clock.now()` when the barge-in was handled. */
+      readonly at: number;
+      /** The response cancelled because it was still in flight, if any. */
+      readonly cancelledResponseId?: string | undefined;
+      /** Oldest first; the first is the item the caller was hearing. */
+      readonly truncations: readonly Truncation[];
+    }
+  | { readonly type: 'response_started'; readonly responseId: string }
+  | { readonly type: 'response_done'; readonly responseId: string; readonly status: string }
+  /** An orchestrator run finished (whether or not it changed the agent). */
+  | { readonly type: 'intent'; readonly result: OrchestratorResult }
+  /** The live session's instructions changed (one `session.update`). */
+  | { readonly type: 'instructions_updated'; readonly agent?: string | undefined }
+  | { readonly type: 'tool_call'; readonly name: string; readonly callId: string }
+  | { readonly type: 'error'; readonly error: Error; readonly recoverable: boolean }
+  /** The service is finished; no event follows. */
+  | { readonly type: 'closed'; readonly reason: 'closed' | 'remote' | 'error' };
+
+/** Receives every service event synchronously. */
+export type ServiceListener = (event: ServiceEvent) => void;
