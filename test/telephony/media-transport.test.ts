@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { muLawEncode } from '../../src/audio/mulaw.js';
+import { TwilioMediaTransport, type TwilioMediaTransportOptions } from '../../src/telephony/media-transport.js';
+import { captureLogger, FakeClock, FakeMediaSocket, wire } from './fakes.js';
+
+const SID = 'MZaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const CALL = 'CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+
+function setup(overrides: Partial<TwilioMediaTransportOptions> = {}) {
+  const socket = new FakeMediaSocket();
+  const clock = new FakeClock();
+  const { logger, lines } = captureLogger();
+  const transport = new TwilioMediaTransport({ socket, streamSid: SID, logger, clock, ...overrides });
+  return { socket, clock, transport, lines };
+}
+
+/** A 440 Hz tone at 8 kHz, μ-law encoded, as Twilio would send it. */
+function toneFrame(frameIndex: number, samples = 160): Uint8Array {
+  const pcm = new Int16Array(samples);
+  for (let i = 0; i < samples; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (frameIndex * samples + i)) / 8000));
+  return muLawEncode(pcm);
+}
+
+/** PCM16 24 kHz of the given duration (a 300 Hz tone, so the encoder has real signal). */
+function pcm24k(ms: number): Int16Array {
+  const pcm = new Int16Array(ms * 24);
+  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * 300 * i) / 24000));
+  return pcm;
+}
+
+async function drain(iterable: AsyncIterable<Int16Array>): Promise<Int16Array[]> {
+  const chunks: Int16Array[] = [];
+  for await (const chunk of iterable) chunks.push(chunk.slice());
+  return chunks;
+}
+
+function marks(socket: FakeMediaSocket): string[] {
+  return socket.sentJson().flatMap((m) => (m.event === 'mark' ? [(m.mark as { name: string }).name] : []));
+}
+
+function mediaBytes(socket: FakeMediaSocket): number[] {
+  return socket
+    .sentJson()
+    .flatMap((m) => (m.event === 'media' ? [Buffer.from((m.media as { payload: string }).payload, 'base64').length] : []));
+}
+
+describe('TwilioMediaTransport inbound', () => {
+  it('turns 20 ms μ-law frames into 480-sample PCM16 24 kHz chunks', async () => {
+    const { socket, transport } = setup();
+    for (let i = 0; i < 5; i++) {
+      socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 20 * i, bytes: toneFrame(i) }));
+    }
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 7 }));
+    const chunks = await drain(transport.inboundAudio());
+    expect(chunks.map((c) => c.length)).toEqual([480, 480, 480, 480, 480]);
+    const peak = Math.max(...chunks.slice(1).flatMap((c) => [...c].map(Math.abs)));
+    expect(peak).toBeGreaterThan(6000);
+    expect(transport.stats().inboundFrames).toBe(5);
+  });
+
+  it('fills a timestamp gap with silence so the model clock stays true', async () => {
+    const { socket, transport } = setup();
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 2, chunk: 1, timestampMs: 52, bytes: toneFrame(0) }));
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 3, chunk: 2, timestampMs: 72, bytes: toneFrame(1) }));
+    // Frames for 92..132 never arrived.
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 4, chunk: 6, timestampMs: 152, bytes: toneFrame(5) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 5 }));
+    const chunks = await drain(transport.inboundAudio());
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    expect(total).toBe((3 * 20 + 60) * 24);
+    expect(transport.stats().silenceFilledMs).toBe(60);
+  });
+
+  it('does not fill when frames arrive late or in bursts with contiguous timestamps', async () => {
+    const { socket, clock, transport } = setup();
+    for (let i = 0; i < 3; i++) socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 155 + 20 * i, bytes: toneFrame(i) }));
+    clock.advance(500);
+    for (let i = 3; i < 6; i++) socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 155 + 20 * i, bytes: toneFrame(i) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 9 }));
+    expect((await drain(transport.inboundAudio())).length).toBe(6);
+    expect(transport.stats().silenceFilledMs).toBe(0);
+  });
+
+  it('drops the oldest audio with a warning when the consumer lags', () => {
+    const { socket, transport, lines } = setup({ inboundQueueChunks: 3 });
+    for (let i = 0; i < 10; i++) socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 20 * i, bytes: toneFrame(i) }));
+    expect(transport.stats().droppedInboundChunks).toBe(7);
+    expect(lines.some((l) => l.msg === 'inbound audio consumer lagging; oldest audio dropped')).toBe(true);
+  });
+
+  it('survives a flood of malformed frames and keeps decoding', async () => {
+    const { socket, transport, lines } = setup();
+    const junk = ['', 'not json', '{"event":"media"}', '[]', '{"event":"media","streamSid":"' + SID + '","sequenceNumber":"1","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":null}}', '{"event":"nope"}'];
+    for (let i = 0; i < 1200; i++) socket.receive(junk[i % junk.length] as string);
+    const oversize = new Uint8Array(4000);
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 2, chunk: 1, timestampMs: 52, bytes: oversize }));
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 3, chunk: 2, timestampMs: 52, bytes: toneFrame(0) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 4 }));
+    expect((await drain(transport.inboundAudio())).length).toBe(1);
+    expect(transport.stats().malformedMessages).toBe(1201);
+    expect(socket.closedWith).toBeUndefined();
+    expect(lines.filter((l) => l.level === 40).length).toBeLessThan(20);
+  });
+
+  it('drops messages carrying another streamSid', async () => {
+    const { socket, transport } = setup();
+    socket.receive(wire.media({ streamSid: 'MZother', sequenceNumber: 2, chunk: 1, timestampMs: 52, bytes: toneFrame(0) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 3 }));
+    expect(await drain(transport.inboundAudio())).toEqual([]);
+    expect(transport.stats().foreignStreamMessages).toBe(1);
+  });
+});
+
+describe('TwilioMediaTransport events', () => {
+  it('emits dtmf, observed marks, stop and a remote close', () => {
+    const { socket, transport } = setup();
+    const seen: string[] = [];
+    transport.on('dtmf', (e) => seen.push(`dtmf:${e.digit}`));
+    transport.on('mark', (e) => seen.push(`mark:${e.name}`));
+    transport.on('stop', (e) => seen.push(`stop:${e.callSid}`));
+    transport.on('closed', (e) => seen.push(`closed:${e.reason}:${e.code}`));
+    socket.receive(wire.dtmf({ streamSid: SID, sequenceNumber: 2, digit: '5' }));
+    socket.receive(wire.mark({ streamSid: SID, sequenceNumber: 3, name: 'g0:x:80' }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 4 }));
+    socket.remoteClose(1000);
+    expect(seen).toEqual(['dtmf:5', 'mark:g0:x:80', `stop:${CALL}`, 'closed:remote:1000']);
+    expect(socket.listenerCount).toBe(0);
+  });
+
+  it('keeps running when a listener throws', () => {
+    const { socket, transport } = setup();
+    const digits: string[] = [];
+    transport.on('dtmf', () => {
+      throw new Error('listener bug');
+    });
+    transport.on('dtmf', (e) => digits.push(e.digit));
+    socket.receive(wire.dtmf({ streamSid: SID, sequenceNumber: 2, digit: '1' }));
+    socket.receive(wire.dtmf({ streamSid: SID, sequenceNumber: 3, digit: '2' }));
+    expect(digits).toEqual(['1', '2']);
+  });
+
+  it('logs digits only under the redacted key', () => {
+    const { socket, lines } = setup();
+    socket.receive(wire.dtmf({ streamSid: SID, sequenceNumber: 2, digit: '9' }));
+    expect(JSON.stringify(lines)).not.toContain('"9"');
+  });
+
+  it('close() closes the socket once and reports a local close', async () => {
+    const { socket, transport } = setup();
+    const closes: string[] = [];
+    transport.on('closed', (e) => closes.push(e.reason));
+    transport.close('done');
+    transport.close('again');
+    expect(socket.closedWith).toEqual({ code: 1000, reason: 'done' });
+    expect(closes).toEqual(['local']);
+    expect(await drain(transport.inboundAudio())).toEqual([]);
+    transport.sendAudio('a', pcm24k(100));
+    expect(socket.sent).toEqual([]);
+  });
+});
+
+describe('TwilioMediaTransport outbound', () => {
+  it('sends 80 ms media chunks each followed by a mark carrying generation, item and position', () => {
+    const { socket, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(200));
+    const sent = socket.sentJson();
+    expect(sent.map((m) => m.event)).toEqual(['media', 'mark', 'media', 'mark']);
+    expect(Object.keys(sent[0] as object)).toEqual(['event', 'streamSid', 'media']);
+    expect(Object.keys((sent[0] as { media: object }).media)).toEqual(['payload']);
+    expect(socket.sent[1]).toBe(`{"event":"mark","streamSid":"${SID}","mark":{"name":"g0:item_a:80"}}`);
+    expect(mediaBytes(socket)).toEqual([640, 640]);
+    expect(marks(socket)).toEqual(['g0:item_a:80', 'g0:item_a:160']);
+  });
+
+  it('flushes a partial chunk after a short pause so the tail is not held', () => {
+    const { socket, clock, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(100));
+    expect(mediaBytes(socket)).toEqual([640]);
+    clock.advance(39);
+    expect(mediaBytes(socket)).toEqual([640]);
+    clock.advance(1);
+    expect(mediaBytes(socket)).toEqual([640, 160]);
+    expect(marks(socket)).toEqual(['g0:item_a:80', 'g0:item_a:100']);
+  });
+
+  it('endItem sends the resampler tail and the partial chunk at once', () => {
+    const { socket, clock, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(100));
+    transport.endItem('item_a');
+    const bytes = mediaBytes(socket);
+    expect(bytes[0]).toBe(640);
+    expect((bytes[1] as number) > 160).toBe(true);
+    clock.advance(1000);
+    expect(mediaBytes(socket)).toHaveLength(2);
+  });
+
+  it('finishes the previous item when audio of a new item starts', () => {
+    const { socket, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(40));
+    transport.sendAudio('item_b', pcm24k(80));
+    const names = marks(socket);
+    expect(names[0]).toMatch(/^g0:item_a:4\d(\.\d+)?$/);
+    expect(names.slice(1)).toEqual(['g0:item_b:80']);
+  });
+
+  it('reports playback from mark echoes and the clock, capped at what was generated', () => {
+    const { socket, clock, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(320));
+    expect(transport.isAudible()).toBe(true);
+    clock.advance(100);
+    socket.receive(wire.mark({ streamSid: SID, sequenceNumber: 5, name: 'g0:item_a:80' }));
+    expect(transport.pending()).toEqual([{ itemId: 'item_a', generatedMs: 320, playedMs: 80 }]);
+    clock.advance(30);
+    expect(transport.pending()).toEqual([{ itemId: 'item_a', generatedMs: 320, playedMs: 110 }]);
+    clock.advance(10_000);
+    expect(transport.pending()).toEqual([{ itemId: 'item_a', generatedMs: 320, playedMs: 320 }]);
+    socket.receive(wire.mark({ streamSid: SID, sequenceNumber: 6, name: 'g0:item_a:320' }));
+    expect(transport.isAudible()).toBe(false);
+    expect(transport.pending()).toEqual([]);
+  });
+
+  it('clear sends clear, returns the states at that instant and ignores echoes of flushed marks', () => {
+    const { socket, clock, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(400));
+    clock.advance(90);
+    socket.receive(wire.mark({ streamSid: SID, sequenceNumber: 5, name: 'g0:item_a:80' }));
+    clock.advance(25);
+    socket.sent.length = 0;
+    expect(transport.clear()).toEqual([{ itemId: 'item_a', generatedMs: 400, playedMs: 105 }]);
+    expect(socket.sent).toEqual([`{"event":"clear","streamSid":"${SID}"}`]);
+    // Twilio echoes every pending mark on clear: all of them are stale now.
+    for (const end of [160, 240, 320, 400]) socket.receive(wire.mark({ streamSid: SID, sequenceNumber: 6, name: `g0:item_a:${end}` }));
+    expect(transport.isAudible()).toBe(false);
+    expect(transport.pending()).toEqual([]);
+    expect(transport.stats().staleMarkEchoes).toBe(4);
+    transport.sendAudio('item_b', pcm24k(80));
+    expect(marks(socket)).toEqual(['g1:item_b:80']);
+  });
+
+  it('clear drops the partial chunk so nothing of the flushed item follows', () => {
+    const { socket, clock, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(100));
+    transport.clear();
+    socket.sent.length = 0;
+    clock.advance(1000);
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('drops audio beyond the outbound bound with a warning', () => {
+    const { socket, transport, lines } = setup({ maxQueuedOutboundMs: 200 });
+    transport.sendAudio('item_a', pcm24k(160));
+    transport.sendAudio('item_a', pcm24k(80));
+    expect(mediaBytes(socket)).toEqual([640, 640]);
+    expect(transport.stats().droppedOutboundMs).toBe(80);
+    expect(lines.some((l) => l.msg === 'outbound audio queue full; audio dropped')).toBe(true);
+  });
+
+  it('sends nothing after Twilio stopped the stream', () => {
+    const { socket, transport } = setup();
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 2 }));
+    transport.sendAudio('item_a', pcm24k(200));
+    transport.clear();
+    expect(socket.sent).toEqual([]);
+  });
+});
+
+describe('TwilioMediaTransport isolation', () => {
+  it('keeps two concurrent streams fully separate', async () => {
+    const a = setup();
+    const b = setup({ streamSid: 'MZbbbb' });
+    a.transport.sendAudio('item_1', pcm24k(160));
+    a.transport.clear();
+    b.transport.sendAudio('item_2', pcm24k(80));
+    expect(marks(a.socket)).toEqual(['g0:item_1:80', 'g0:item_1:160']);
+    expect(marks(b.socket)).toEqual(['g0:item_2:80']);
+    expect(b.socket.sentJson().every((m) => m.streamSid === 'MZbbbb')).toBe(true);
+    a.socket.receive(wire.media({ streamSid: SID, sequenceNumber: 2, chunk: 1, timestampMs: 52, bytes: toneFrame(0) }));
+    a.socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 3 }));
+    b.socket.receive(wire.stop({ streamSid: 'MZbbbb', callSid: 'CAb', sequenceNumber: 2 }));
+    expect((await drain(a.transport.inboundAudio())).length).toBe(1);
+    expect((await drain(b.transport.inboundAudio())).length).toBe(0);
+  });
+});
