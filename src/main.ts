@@ -5,7 +5,10 @@
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { buildApp } from './http/app.js';
-import { createLogger } from './logger.js';
+import { createCallRecorderFromConfig } from './fixtures/call-recorder.js';
+import { recordingMediaSocket } from './fixtures/recording-media-socket.js';
+import { createLogger, type Logger } from './logger.js';
+import type { MediaSocket } from './telephony/media-socket.js';
 import { createClosingCallHandler } from './telephony/closing-call-handler.js';
 
 function readConfig(): Config {
@@ -20,12 +23,25 @@ function readConfig(): Config {
   }
 }
 
+/** With `RECORD_CALLS` set, every authenticated media socket is recorded as a fixture. */
+function recordCalls(config: Config): (socket: MediaSocket, logger: Logger) => MediaSocket {
+  return (socket, logger) => {
+    const recorder = createCallRecorderFromConfig(config, { logger });
+    return recorder ? recordingMediaSocket(socket, recorder, logger) : socket;
+  };
+}
+
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   // The call wiring plugs in here: replace this handler with the call manager (`createCallManager(...)`).
   const callHandler = createClosingCallHandler(logger);
-  const app = await buildApp({ config, logger, callHandler });
+  const app = await buildApp({
+    config,
+    logger,
+    callHandler,
+    ...(config.recordCallsDir === undefined ? {} : { decorateMediaSocket: recordCalls(config) }),
+  });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import { systemClock, type Clock } from '../telephony/clock.js';
+import type { MediaSocketDecorator } from './media-route.js';
 import { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { registerHealthRoute } from './health-route.js';
 import { registerMediaRoute } from './media-route.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly tokenStore?: StreamTokenStore;
   /** How long a media socket may stay without `start` before it is closed. */
   readonly handshakeTimeoutMs?: number;
+  /** Wraps each authenticated media socket before the handshake (e.g. the call recorder of `RECORD_CALLS`). */
+  readonly decorateMediaSocket?: MediaSocketDecorator;
 }
 
 /** Creates the app with every route registered and ready; the caller listens or injects. */
@@ -47,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokenStore,
     clock,
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
+    ...(deps.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: deps.decorateMediaSocket }),
   });
   await app.ready();
   return app;

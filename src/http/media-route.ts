@@ -17,6 +17,9 @@ import type { StreamStart } from '../telephony/twilio-messages.js';
 import { MEDIA_STREAM_PATH } from '../telephony/twiml.js';
 import { upgradeSignatureHook } from './twilio-signature-hook.js';
 
+/** Wraps an authenticated media socket before the handshake; sees every frame, `connected` and `start` included. */
+export type MediaSocketDecorator = (socket: MediaSocket, logger: Logger) => MediaSocket;
+
 /** Options for `registerMediaRoute`. */
 export interface MediaRouteOptions {
   readonly config: Config;
@@ -24,13 +27,15 @@ export interface MediaRouteOptions {
   readonly tokenStore: StreamTokenStore;
   readonly clock: Clock;
   readonly handshakeTimeoutMs?: number;
+  readonly decorateMediaSocket?: MediaSocketDecorator;
 }
 
 /** Registers the media socket route; `@fastify/websocket` must be registered first. */
 export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOptions): void {
   const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl);
   app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, function mediaStream(socket, request) {
-    const mediaSocket = wrapWebSocket(socket);
+    const raw = wrapWebSocket(socket);
+    const mediaSocket = options.decorateMediaSocket ? options.decorateMediaSocket(raw, request.log as Logger) : raw;
     readHandshake({
       socket: mediaSocket,
       clock: options.clock,

@@ -10,7 +10,8 @@ import type { CallHandler } from './call-handler.js';
 export function createClosingCallHandler(logger: Logger): CallHandler {
   return {
     onCallAnswered(call) {
-      logger.info({ callSid: call.callSid, direction: call.direction, from: call.from, to: call.to }, 'call answered');
+      // The route already logged the answer; this says why the caller will only hear the fallback.
+      logger.warn({ callSid: call.callSid }, 'call answered without a call manager; its stream will be closed');
     },
     onStreamStarted({ transport, logger: callLogger }) {
       callLogger.warn('no call manager configured; closing the media stream');

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
+import type { MediaSocketDecorator } from '../../src/http/media-route.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../../src/telephony/call-handler.js';
 import type { Clock } from '../../src/telephony/clock.js';
 import { StreamTokenStore } from '../../src/telephony/stream-token-store.js';
@@ -61,13 +62,15 @@ export interface TestApp {
 }
 
 /** Builds the app with fakes; `handshakeTimeoutMs` drives the fake clock's handshake timer. */
-export async function createTestApp(options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(options: { clock?: Clock; decorateMediaSocket?: MediaSocketDecorator } = {}): Promise<TestApp> {
   const clock = (options.clock as FakeClock | undefined) ?? new FakeClock();
   const config = testConfig();
   const { logger, lines } = captureLogger('debug');
   const handler = new RecordingCallHandler();
   const tokens = new StreamTokenStore({ ttlMs: config.streamTokenTtlMs, clock });
-  const app = await buildApp({ config, logger, callHandler: handler, clock, tokenStore: tokens, handshakeTimeoutMs: 5_000 });
+  const app = await buildApp({ config, logger, callHandler: handler, clock, tokenStore: tokens, handshakeTimeoutMs: 5_000,
+    ...(options.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: options.decorateMediaSocket }),
+  });
   return { app, handler, tokens, clock, lines };
 }
 

@@ -201,4 +201,20 @@ describe('GET /twilio/media', () => {
     await waitFor(() => b.closed.code !== undefined, 'b closed');
     expect(a.closed.code).toBeUndefined();
   });
+
+  it('lets a decorator see every frame of an authenticated socket, handshake included', async () => {
+    const seen: string[] = [];
+    t = await createTestApp({
+      decorateMediaSocket: (socket) => {
+        socket.on('message', (text) => seen.push((JSON.parse(text) as { event: string }).event));
+        return socket;
+      },
+    });
+    const app = t;
+    const token = app.tokens.issue('CA1');
+    const client = await connect(app);
+    startStream(client, { streamSid: 'MZ1', callSid: 'CA1', token });
+    await waitFor(() => app.handler.streams.length === 1, 'stream start');
+    expect(seen).toEqual(['connected', 'start']);
+  });
 });
