@@ -4,7 +4,7 @@
  * 24 kHz (`sendAudio`) becomes μ-law `media` messages, each followed by a mark that reports playback when echoed.
  * Nothing here throws into the socket loop: bad input is logged (rate-limited) and dropped.
  */
-import { MULAW_BYTES_PER_MS } from '../audio/constants.js';
+import { MULAW_BYTES_PER_MS, PCM24K_SAMPLES_PER_MS } from '../audio/constants.js';
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../audio/resampler.js';
 import type { StreamResampler } from '../audio/stream-resampler.js';
 import type { Logger } from '../logger.js';
@@ -154,7 +154,7 @@ export class TwilioMediaTransport implements AudioSink {
   /** Queues assistant audio (PCM16 mono 24 kHz) of `itemId` for the caller. */
   sendAudio(itemId: string, pcm: Int16Array): void {
     if (this.ended || pcm.length === 0) return;
-    const incomingMs = pcm.length / (3 * MULAW_BYTES_PER_MS);
+    const incomingMs = pcm.length / PCM24K_SAMPLES_PER_MS;
     const queuedMs = this.#tracker.queuedMs() + this.#encoder.pendingBytes / MULAW_BYTES_PER_MS;
     if (queuedMs + incomingMs > this.#maxQueuedMs) {
       this.#stats.droppedOutboundMs += incomingMs;
