@@ -3,9 +3,15 @@
  * `app.injectWS(path, { headers })`, no port opened. URLs keep their public form for signing; only path and query
  * reach the app.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type WebSocket from 'ws';
 import { wrapWebSocket, type CallerSocket, type CallerTransport } from './caller-transport.js';
+
+/** Request property tagging an injected upgrade, so its server-side socket can be found among concurrent ones. */
+const UPGRADE_TAG = 'simCallerUpgradeId';
+
+let nextUpgradeId = 0;
 
 function pathAndQuery(url: string): string {
   const parsed = new URL(url);
@@ -25,15 +31,30 @@ export function injectTransport(app: FastifyInstance): CallerTransport {
       return { status: response.statusCode, body: response.body };
     },
     async openSocket(url, headers) {
+      const upgradeId = ++nextUpgradeId;
+      let serverSide: WebSocket | undefined;
+      const onConnection = (ws: WebSocket, request: IncomingMessage): void => {
+        if ((request as unknown as Record<string, unknown>)[UPGRADE_TAG] === upgradeId) serverSide = ws;
+      };
+      app.websocketServer.on('connection', onConnection);
       let socket: CallerSocket | undefined;
       // injectWS hands the headers over as given; Node lower-cases names on a real upgrade, so do the same here.
       const lowerCased = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-      await app.injectWS(pathAndQuery(url), { headers: { ...lowerCased, host: new URL(url).host } }, {
-        // Listeners go on before the upgrade completes so no frame the server sends at once is missed.
-        onInit: (ws: WebSocket) => {
-          socket = wrapWebSocket(ws);
-        },
-      });
+      const upgradeContext = { headers: { ...lowerCased, host: new URL(url).host }, [UPGRADE_TAG]: upgradeId } as unknown as Partial<IncomingMessage>;
+      try {
+        await app.injectWS(pathAndQuery(url), upgradeContext, {
+          // Listeners go on before the upgrade completes so no frame the server sends at once is missed.
+          onInit: (ws: WebSocket) => {
+            socket = wrapWebSocket(ws);
+            // injectWS joins the two ends with in-memory streams that never end, so after the closing handshake the
+            // server's socket would only emit 'close' on ws's 30 s timeout. Ending it here gives the prompt 'close'
+            // (with the handshake's code) that a real TCP connection gives.
+            ws.on('close', () => serverSide?.terminate());
+          },
+        });
+      } finally {
+        app.websocketServer.off('connection', onConnection);
+      }
       if (socket === undefined) throw new Error('injectWS opened no socket');
       return socket;
     },

@@ -1,0 +1,124 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { injectTransport } from '../../scripts/sim-caller/inject-transport.js';
+import { runSimulatedCall } from '../../scripts/sim-caller/sim-caller.js';
+import { loadConfig } from '../../src/config.js';
+import { readFixture } from '../../src/fixtures/call-fixture.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../../src/telephony/call-handler.js';
+
+const PUBLIC_BASE_URL = 'https://bot.example.test';
+const AUTH_TOKEN = 'real-app-auth-token';
+const FIXTURES = path.resolve('test/fixtures/calls');
+const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).sort();
+
+/** A loud 24 kHz tone standing in for the bot's speech. */
+function botSpeech(ms: number): Int16Array {
+  const pcm = new Int16Array(ms * 24);
+  for (let i = 0; i < pcm.length; i += 1) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24_000));
+  return pcm;
+}
+
+/** What one call looked like from the call wiring's side. */
+interface HandlerRecord {
+  answered: IncomingCall[];
+  starts: StartedStream['start'][];
+  digits: string;
+  stops: number;
+  closed: { reason: string; code: number }[];
+  inboundSamples: number;
+  marks: string[];
+  statuses: StatusCallback[];
+}
+
+/**
+ * A recording call handler: the bot greets with one second of audio, answers each DTMF digit with `clear`
+ * (as barge-in would), and optionally ends the call itself after `hangUpAfterDigits` digits.
+ */
+function recordingHandler(options: { hangUpAfterDigits?: number } = {}): { handler: CallHandler; record: HandlerRecord; done: Promise<void> } {
+  const record: HandlerRecord = { answered: [], starts: [], digits: '', stops: 0, closed: [], inboundSamples: 0, marks: [], statuses: [] };
+  let finished: () => void = () => {};
+  // Resolves when the socket is gone on the server side, the last thing a call's teardown sees.
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const handler: CallHandler = {
+    onCallAnswered: (call) => record.answered.push(call),
+    onStreamStarted({ start, transport }) {
+      record.starts.push(start);
+      transport.on('dtmf', ({ digit }) => {
+        record.digits += digit;
+        transport.clear();
+        if (record.digits.length === options.hangUpAfterDigits) transport.close('bot hung up');
+      });
+      transport.on('mark', ({ name }) => record.marks.push(name));
+      transport.on('stop', () => (record.stops += 1));
+      transport.on('closed', (closed) => {
+        record.closed.push(closed);
+        finished();
+      });
+      transport.sendAudio('greeting', botSpeech(1000));
+      transport.endItem('greeting');
+      void (async () => {
+        for await (const chunk of transport.inboundAudio()) record.inboundSamples += chunk.length;
+      })();
+    },
+    streamEndedTwiml: () => '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
+    onStatus: (status) => record.statuses.push(status),
+  };
+  return { handler, record, done };
+}
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+async function appWith(handler: CallHandler): Promise<FastifyInstance> {
+  const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: 'ws://127.0.0.1:9' });
+  const app = await buildApp({ config, logger: createLogger('silent'), callHandler: handler });
+  apps.push(app);
+  return app;
+}
+
+describe('simulated caller against the real app', () => {
+  describe.each(FILES)('replaying %s', (file) => {
+    it('delivers the call to the handler as the fixture says: token, audio, digits, teardown', async () => {
+      const fixture = await readFixture(path.join(FIXTURES, file));
+      const { handler, record, done } = recordingHandler();
+      const app = await appWith(handler);
+      const result = await runSimulatedCall({ transport: injectTransport(app), fixture, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
+      await done;
+      expect(record.answered.map((c) => c.callSid)).toEqual([result.callSid]);
+      expect(record.starts.map((s) => s.streamSid)).toEqual([result.streamSid]);
+      expect(result.violations).toEqual([]);
+      expect(record.digits).toBe(fixture.header.expect.dtmf_digits ?? '');
+      expect(result.endedBy).toBe(fixture.header.expect.ended_by ?? 'caller');
+      expect(record.stops).toBe(1);
+      expect(record.closed).toHaveLength(1);
+      const frames = fixture.lines.filter((l) => l.msg.event === 'media').length;
+      // Every 20 ms frame reaches the call as 480 samples at 24 kHz (the upsampler may hold back a few).
+      expect(record.inboundSamples).toBeGreaterThan(frames * 480 - 480);
+      expect(record.inboundSamples).toBeLessThanOrEqual(frames * 480);
+      expect(record.statuses.map((s) => s.callStatus)).toContain('completed');
+      expect(result.botAudioMs).toBeGreaterThan(900);
+    });
+  });
+
+  it('echoes the bot audio marks and flushes them on clear, which the transport sees as mark events', async () => {
+    const fixture = await readFixture(path.join(FIXTURES, 'dtmf-account-number.jsonl'));
+    const { handler, record, done } = recordingHandler({ hangUpAfterDigits: 2 });
+    const app = await appWith(handler);
+    const result = await runSimulatedCall({ transport: injectTransport(app), fixture, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
+    await done;
+    expect(record.marks.length).toBeGreaterThan(0);
+    expect(result.marks.map((m) => m.name)).toEqual(record.marks);
+    expect(result.clears).toHaveLength(2);
+    expect(result.endedBy).toBe('server');
+    expect(record.digits).toBe('48');
+    expect(record.stops).toBe(0);
+    expect(result.actionResponse?.status).toBe(200);
+    expect(result.actionResponse?.body).toContain('<Hangup/>');
+  });
+});
