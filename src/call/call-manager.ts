@@ -1,0 +1,191 @@
+/**
+ * The production `CallHandler`: pre-warms a Realtime session when the voice webhook is answered, builds one
+ * `CallSession` per authenticated media stream (transport ⇄ `RealtimeService` ⇄ orchestrator), and ends every call
+ * on shutdown. Per-call state lives in the sessions; the manager only indexes them by CallSid.
+ */
+import type { Config } from '../config.js';
+import type { AgentCatalogue } from '../domain/agent-catalogue.js';
+import { buildInstructions } from '../domain/instructions.js';
+import type { OrchestratorFactory } from '../domain/orchestrator-factory.js';
+import { toError } from '../errors.js';
+import { RealtimeClient, type RealtimeClientOptions } from '../infrastructure/realtime-client.js';
+import type { RealtimeClientLike } from '../infrastructure/realtime-client-events.js';
+import type { Logger } from '../logger.js';
+import { RealtimeService } from '../service/realtime-service.js';
+import { serviceConfigFrom } from '../service/service-config.js';
+import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
+import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
+import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
+import { PrewarmedSessions } from './prewarmed-sessions.js';
+
+/** Builds one Realtime connection; production passes the real `RealtimeClient`, tests may wrap or fake it. */
+export type RealtimeClientFactory = (options: RealtimeClientOptions) => RealtimeClientLike;
+
+/** Options for {@link CallManager}. */
+export interface CallManagerOptions {
+  readonly config: Config;
+  readonly catalogue: AgentCatalogue;
+  readonly createOrchestrator: OrchestratorFactory;
+  readonly logger: Logger;
+  readonly createRealtimeClient?: RealtimeClientFactory;
+  readonly clock?: Clock;
+  readonly prewarmTtlMs?: number;
+  /** Called after each call's teardown (call records, tests, the demo). */
+  readonly onCallEnded?: (summary: CallSummary) => void;
+}
+
+/** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
+const ENDED_CALL_MEMORY_MS = 60_000;
+
+const defaultClientFactory: RealtimeClientFactory = (options) => new RealtimeClient(options);
+
+/** Owns every call of this process. */
+export class CallManager implements CallHandler {
+  readonly #options: CallManagerOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #createClient: RealtimeClientFactory;
+  readonly #prewarmed: PrewarmedSessions;
+  readonly #calls = new Map<string, CallSession>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly timer: TimerHandle }>();
+  #closing = false;
+
+  constructor(options: CallManagerOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger;
+    this.#createClient = options.createRealtimeClient ?? defaultClientFactory;
+    this.#prewarmed = new PrewarmedSessions({
+      clock: this.#clock,
+      logger: options.logger,
+      ...(options.prewarmTtlMs === undefined ? {} : { ttlMs: options.prewarmTtlMs }),
+    });
+  }
+
+  /** Calls with a live media stream. */
+  get activeCalls(): number {
+    return this.#calls.size;
+  }
+
+  /** Sessions opened while ringing and not yet adopted by a stream. */
+  get prewarmedSessions(): number {
+    return this.#prewarmed.size;
+  }
+
+  onCallAnswered(call: IncomingCall): void {
+    if (this.#closing) return;
+    const agent = this.#options.catalogue.defaultAgent;
+    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }));
+    if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
+  }
+
+  onStreamStarted({ start, transport, logger }: StartedStream): void {
+    if (this.#closing) {
+      transport.close('server shutting down');
+      return;
+    }
+    const { catalogue } = this.#options;
+    const requested = start.customParameters.agent;
+    const agent = requested !== undefined && catalogue.agentsByName.has(requested) ? requested : catalogue.defaultAgent;
+    const orchestrator = this.#options.createOrchestrator(start.callSid, { initialAgent: agent, logger });
+    const instructions = buildInstructions(catalogue, agent);
+
+    const prewarmed = this.#prewarmed.adopt(start.callSid);
+    let client: RealtimeClientLike;
+    let connected: Promise<void>;
+    if (prewarmed) {
+      client = prewarmed.client;
+      // A stream that asked for another agent than the default gets its instructions once the session is open.
+      connected = agent === catalogue.defaultAgent ? prewarmed.connected : prewarmed.connected.then(() => client.updateInstructions(instructions));
+    } else {
+      client = this.#buildClient(agent, logger);
+      connected = client.connect();
+    }
+    const greeting = catalogue.agentsByName.get(agent)?.greeting;
+    const service = new RealtimeService(
+      serviceConfigFrom(this.#options.config, {
+        name: agent,
+        initialInstruction: instructions,
+        greeting: greeting === undefined ? undefined : `Greet the caller now with exactly these words: "${greeting}"`,
+      }),
+      orchestrator,
+      { client, playback: transport, logger, callSid: start.callSid },
+    );
+    const session = new CallSession({
+      callSid: start.callSid,
+      streamSid: start.streamSid,
+      transport,
+      service,
+      orchestrator,
+      connected,
+      initialAgent: agent,
+      logger,
+      clock: this.#clock,
+      onEnded: (summary) => this.#onEnded(session, summary),
+    });
+    this.#calls.set(start.callSid, session);
+    logger.info({ agent, prewarmed: prewarmed !== undefined }, 'call started');
+    const running = session.run().catch((error: unknown) => {
+      logger.error({ err: toError(error) }, 'call failed');
+      return session.end('handler_failed').then(() => undefined);
+    });
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running));
+  }
+
+  streamEndedTwiml(callSid: string): string | undefined {
+    // Every way a stream ends on our side today warrants the default apology and hang-up; the reason is logged.
+    const reason = this.#endedReasons.get(callSid)?.reason;
+    this.#log.info({ callSid, reason }, 'stream-ended fallback requested');
+    return undefined;
+  }
+
+  onStatus(status: StatusCallback): void {
+    if (status.callStatus === 'completed' || status.callStatus === 'canceled' || status.callStatus === 'failed') {
+      // A call that ended while ringing never opens its stream: release its pre-warmed session now, not at the TTL.
+      const prewarmed = this.#prewarmed.adopt(status.callSid);
+      if (prewarmed) void prewarmed.client.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** The live call with this CallSid, if any. */
+  call(callSid: string): CallSession | undefined {
+    return this.#calls.get(callSid);
+  }
+
+  /** Ends every call and pre-warmed session (server shutdown); resolves when all teardowns are done. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#calls.values()].map((session) => session.end('server_shutdown')));
+    await Promise.allSettled([...this.#running]);
+    await this.#prewarmed.closeAll();
+    for (const { timer } of this.#endedReasons.values()) this.#clock.clearTimeout(timer);
+    this.#endedReasons.clear();
+  }
+
+  #buildClient(agent: string, logger: Logger): RealtimeClientLike {
+    const { config, catalogue } = this.#options;
+    return this.#createClient({
+      name: agent,
+      instructions: buildInstructions(catalogue, agent),
+      model: config.openai.realtimeModel,
+      voice: config.openai.voice,
+      apiKey: config.openai.apiKey,
+      url: config.openai.realtimeUrl,
+      logger,
+    });
+  }
+
+  #onEnded(session: CallSession, summary: CallSummary): void {
+    if (this.#calls.get(session.callSid) === session) this.#calls.delete(session.callSid);
+    // Bounded: the fallback request comes within seconds; forget the reason after a minute.
+    const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
+    this.#endedReasons.set(summary.callSid, { reason: summary.reason, timer });
+    try {
+      this.#options.onCallEnded?.(summary);
+    } catch (error) {
+      this.#log.error({ err: toError(error) }, 'call ended listener failed');
+    }
+  }
+}

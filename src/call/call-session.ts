@@ -1,0 +1,195 @@
+/**
+ * One live call: the Twilio transport adapter ⇄ `RealtimeService` ⇄ orchestrator, with a child logger bound to
+ * `{ callSid, streamSid }`. The session owns teardown, which is complete and idempotent from either side:
+ * - Twilio `stop` or a closed socket ends the Realtime session and disposes the orchestrator;
+ * - a Realtime close or fatal error closes the media socket, so Twilio runs the `<Connect action>` fallback
+ *   (an apology and a hang-up) instead of leaving the caller on dead air.
+ */
+import type { AbstractOrchestrator } from '../domain/orchestrator.js';
+import { toError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RealtimeService } from '../service/realtime-service.js';
+import type { ServiceEvent } from '../service/service-events.js';
+import type { Clock } from '../telephony/clock.js';
+import type { TwilioMediaTransport } from '../telephony/media-transport.js';
+
+/** Why a call ended; the stream-ended fallback and the call record read it. */
+export type CallEndReason =
+  | 'twilio_stop'
+  | 'twilio_socket_closed'
+  | 'realtime_connect_failed'
+  | 'realtime_closed'
+  | 'realtime_error'
+  | 'server_shutdown'
+  | 'handler_failed';
+
+/** A short summary of a finished call, for the log and the call record. */
+export interface CallSummary {
+  readonly callSid: string;
+  readonly streamSid: string;
+  readonly reason: CallEndReason;
+  readonly durationMs: number;
+  readonly userTurns: number;
+  readonly assistantTurns: number;
+  readonly bargeIns: number;
+  readonly agentChanges: readonly string[];
+  readonly finalAgent: string;
+}
+
+/** Everything one call is made of, built by the call manager. */
+export interface CallSessionOptions {
+  readonly callSid: string;
+  readonly streamSid: string;
+  readonly transport: TwilioMediaTransport;
+  readonly service: RealtimeService;
+  readonly orchestrator: AbstractOrchestrator;
+  /** Settles when the Realtime session is open (it may have been opened while the phone rang). */
+  readonly connected: Promise<void>;
+  readonly initialAgent: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Called once, after teardown finished. */
+  readonly onEnded?: (summary: CallSummary) => void;
+}
+
+/** One call from `start` to teardown. */
+export class CallSession {
+  readonly callSid: string;
+  readonly streamSid: string;
+  readonly #options: CallSessionOptions;
+  readonly #log: Logger;
+  readonly #startedAt: number;
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #agentChanges: string[] = [];
+  #agent: string;
+  #userTurns = 0;
+  #assistantTurns = 0;
+  #bargeIns = 0;
+  #ended: Promise<CallSummary> | undefined;
+
+  constructor(options: CallSessionOptions) {
+    this.callSid = options.callSid;
+    this.streamSid = options.streamSid;
+    this.#options = options;
+    this.#log = options.logger;
+    this.#startedAt = options.clock.now();
+    this.#agent = options.initialAgent;
+  }
+
+  /** The catalogue agent the live session currently runs as. */
+  get agent(): string {
+    return this.#agent;
+  }
+
+  /** True once teardown has begun. */
+  get ended(): boolean {
+    return this.#ended !== undefined;
+  }
+
+  /**
+   * Starts the call: subscribes to both sides, waits for the Realtime session, makes the bot speak first and pumps
+   * the model's audio to Twilio until the call ends. Never rejects; failures end the call.
+   */
+  async run(): Promise<void> {
+    const { transport, service } = this.#options;
+    this.#unsubscribe.push(
+      transport.on('stop', () => void this.end('twilio_stop')),
+      transport.on('closed', () => void this.end('twilio_socket_closed')),
+      service.on((event) => this.#onServiceEvent(event)),
+    );
+    try {
+      await this.#options.connected;
+    } catch (error) {
+      this.#log.error({ err: toError(error) }, 'realtime session could not be opened');
+      await this.end('realtime_connect_failed');
+      return;
+    }
+    if (this.ended) return;
+    const output = service.process(transport.inboundAudio());
+    service.greet();
+    try {
+      for await (const chunk of output) transport.sendAudio(chunk.itemId, chunk.pcm);
+    } catch (error) {
+      this.#log.error({ err: toError(error) }, 'assistant audio pump failed');
+      await this.end('realtime_error');
+    }
+  }
+
+  /** Tears the call down once, whichever side asked first; resolves with the call's summary. */
+  end(reason: CallEndReason): Promise<CallSummary> {
+    this.#ended ??= this.#teardown(reason);
+    return this.#ended;
+  }
+
+  async #teardown(reason: CallEndReason): Promise<CallSummary> {
+    const { transport, service, orchestrator } = this.#options;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    // Closing the socket first on a Realtime failure: Twilio then fetches the fallback TwiML at once.
+    transport.close(reason);
+    const results = await Promise.allSettled([service.close(), orchestrator.dispose()]);
+    for (const result of results) {
+      if (result.status === 'rejected') this.#log.warn({ err: toError(result.reason) }, 'call teardown step failed');
+    }
+    const summary: CallSummary = {
+      callSid: this.callSid,
+      streamSid: this.streamSid,
+      reason,
+      durationMs: Math.round(this.#options.clock.now() - this.#startedAt),
+      userTurns: this.#userTurns,
+      assistantTurns: this.#assistantTurns,
+      bargeIns: this.#bargeIns,
+      agentChanges: [...this.#agentChanges],
+      finalAgent: this.#agent,
+    };
+    const { callSid: _callSid, streamSid: _streamSid, ...fields } = summary;
+    // The call's logger already carries callSid and streamSid.
+    this.#log.info({ ...fields, agentChanges: fields.agentChanges.join(','), media: transport.stats() }, 'call ended');
+    try {
+      this.#options.onEnded?.(summary);
+    } catch (error) {
+      this.#log.error({ err: toError(error) }, 'call end listener failed');
+    }
+    return summary;
+  }
+
+  #onServiceEvent(event: ServiceEvent): void {
+    switch (event.type) {
+      case 'transcript':
+        if (!event.final) return;
+        if (event.role === 'user') this.#userTurns += 1;
+        else this.#assistantTurns += 1;
+        this.#log.info({ role: event.role, itemId: event.itemId, text: event.text }, 'transcript');
+        return;
+      case 'intent':
+        this.#log.info({ intent: event.result.intent, confidence: event.result.confidence, agent: event.result.agent }, 'intent classified');
+        return;
+      case 'instructions_updated':
+        if (event.agent !== undefined && event.agent !== this.#agent) {
+          this.#log.info({ previousAgent: this.#agent, agent: event.agent }, 'agent changed');
+          this.#agent = event.agent;
+          this.#agentChanges.push(event.agent);
+        }
+        return;
+      case 'barge_in':
+        this.#bargeIns += 1;
+        return;
+      case 'error':
+        this.#log.warn({ err: event.error, recoverable: event.recoverable }, 'realtime service error');
+        if (!event.recoverable) void this.end('realtime_error');
+        return;
+      case 'closed':
+        if (event.reason !== 'closed') void this.end(event.reason === 'error' ? 'realtime_error' : 'realtime_closed');
+        return;
+      case 'speech_started':
+      case 'speech_stopped':
+      case 'response_started':
+      case 'response_done':
+      case 'tool_call':
+        return;
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+}

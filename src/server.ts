@@ -1,0 +1,107 @@
+/**
+ * Assembles the whole voice bot from a validated `Config`: agent catalogue, checkpoint store, intent classifier,
+ * orchestrator factory, call manager and the Fastify app. `src/main.ts` listens on it; tests, the offline demo and
+ * the benchmarks build the same thing with a few boundaries overridden (clock, Realtime client, store).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { CallManager, type RealtimeClientFactory } from './call/call-manager.js';
+import type { CallSummary } from './call/call-session.js';
+import { loadAgentCatalogue, type AgentCatalogue } from './domain/agent-catalogue.js';
+import { createClassifier } from './domain/create-classifier.js';
+import type { IntentClassifier } from './domain/intent-classifier.js';
+import { createOrchestratorFactory } from './domain/orchestrator-factory.js';
+import { createCallRecorderFromConfig } from './fixtures/call-recorder.js';
+import { recordingMediaSocket } from './fixtures/recording-media-socket.js';
+import { buildApp } from './http/app.js';
+import type { MediaSocketDecorator } from './http/media-route.js';
+import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
+import type { Logger } from './logger.js';
+import type { Clock } from './telephony/clock.js';
+
+/** How often old orchestrator threads are pruned while the server runs (also once at boot). */
+export const THREAD_PRUNE_INTERVAL_MS = MS_PER_DAY / 4;
+
+/** Boundaries a caller may replace; production passes none of them. */
+export interface VoiceBotOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly catalogue?: AgentCatalogue;
+  readonly store?: CheckpointStore;
+  readonly classifier?: IntentClassifier;
+  readonly createRealtimeClient?: RealtimeClientFactory;
+  readonly onCallEnded?: (summary: CallSummary) => void;
+  readonly decorateMediaSocket?: MediaSocketDecorator;
+}
+
+/** The assembled server, not yet listening. */
+export interface VoiceBot {
+  readonly app: FastifyInstance;
+  readonly calls: CallManager;
+  readonly catalogue: AgentCatalogue;
+  readonly store: CheckpointStore;
+  /** Ends every call (each caller hears the fallback), closes the app and the store; idempotent. */
+  close(): Promise<void>;
+}
+
+/** With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture. */
+function recordCalls(config: Config): MediaSocketDecorator | undefined {
+  if (config.recordCallsDir === undefined) return undefined;
+  return (socket, logger) => {
+    const recorder = createCallRecorderFromConfig(config, { logger });
+    return recorder ? recordingMediaSocket(socket, recorder, logger) : socket;
+  };
+}
+
+/** Builds the voice bot; throws a readable error at boot (bad catalogue, unreachable database). */
+export async function createVoiceBot(config: Config, options: VoiceBotOptions): Promise<VoiceBot> {
+  const { logger } = options;
+  const catalogue = options.catalogue ?? (await loadAgentCatalogue(config.agentsFile));
+  const store = options.store ?? (await createCheckpointer(config, { logger }));
+  try {
+    const classifier = options.classifier ?? createClassifier(config, catalogue, logger);
+    const createOrchestrator = createOrchestratorFactory({ catalogue, classifier, checkpointer: store, logger });
+    const calls = new CallManager({
+      config,
+      catalogue,
+      createOrchestrator,
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.createRealtimeClient ? { createRealtimeClient: options.createRealtimeClient } : {}),
+      ...(options.onCallEnded ? { onCallEnded: options.onCallEnded } : {}),
+    });
+    const decorateMediaSocket = options.decorateMediaSocket ?? recordCalls(config);
+    const app = await buildApp({
+      config,
+      logger,
+      callHandler: calls,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
+    });
+
+    const prune = (): void => {
+      store.pruneThreads(config.threadRetentionDays).then(
+        (deleted) => deleted > 0 && logger.info({ deleted, retentionDays: config.threadRetentionDays }, 'old call threads pruned'),
+        (error: unknown) => logger.warn({ err: error }, 'pruning call threads failed'),
+      );
+    };
+    prune();
+    const pruneTimer = setInterval(prune, THREAD_PRUNE_INTERVAL_MS);
+    pruneTimer.unref();
+
+    let closed: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closed ??= (async () => {
+        clearInterval(pruneTimer);
+        await calls.close();
+        await app.close();
+        await store.close();
+      })();
+      return closed;
+    };
+    return { app, calls, catalogue, store, close };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

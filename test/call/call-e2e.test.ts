@@ -1,0 +1,131 @@
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { networkTransport } from '../../scripts/sim-caller/network-transport.js';
+import { runSimulatedCall } from '../../scripts/sim-caller/sim-caller.js';
+import type { CallSummary } from '../../src/call/call-session.js';
+import { loadConfig } from '../../src/config.js';
+import { loadAgentCatalogue } from '../../src/domain/agent-catalogue.js';
+import { buildInstructions } from '../../src/domain/instructions.js';
+import { readFixture } from '../../src/fixtures/call-fixture.js';
+import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
+import { createLogger } from '../../src/logger.js';
+import { createVoiceBot, type VoiceBot } from '../../src/server.js';
+import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+
+const PUBLIC_BASE_URL = 'https://bot.example.test';
+const AUTH_TOKEN = 'e2e-auth-token';
+const FIXTURES = path.resolve('test/fixtures/calls');
+
+interface Running {
+  readonly bot: VoiceBot;
+  readonly fake: RealtimeFakeServer;
+  readonly localUrl: string;
+  readonly ended: CallSummary[];
+}
+
+const running: Running[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    await r.bot.close();
+    await r.fake.close();
+  }
+});
+
+/** The real server on loopback (a remote close must reach it), with the Realtime fake answering. */
+async function start(fakeOptions: Parameters<typeof RealtimeFakeServer.start>[0]): Promise<Running> {
+  const fake = await RealtimeFakeServer.start(fakeOptions);
+  const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword' });
+  const ended: CallSummary[] = [];
+  const bot = await createVoiceBot(config, {
+    logger: createLogger('silent'),
+    store: createMemoryCheckpointer(),
+    onCallEnded: (summary) => ended.push(summary),
+  });
+  await bot.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = bot.app.server.address() as AddressInfo;
+  const r = { bot, fake, localUrl: `http://127.0.0.1:${port}`, ended };
+  running.push(r);
+  return r;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', () => {
+  it('greets first, streams caller audio as 24 kHz appends, switches agent on the third sentence, and tears down', async () => {
+    const fixture = await readFixture(path.join(FIXTURES, 'intent-change-billing-then-cancel.jsonl'));
+    const turns = fixture.header.utterances.map((u, i) => ({ userTranscript: u.transcript, reply: { transcript: `Reply ${i + 1}.`, durationMs: 400 } }));
+    const r = await start({ script: { greeting: { transcript: 'Thanks for calling Northwind Fiber.', durationMs: 500 }, turns } });
+
+    const result = await runSimulatedCall({
+      transport: networkTransport({ connectBaseUrl: r.localUrl }),
+      fixture,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      authToken: AUTH_TOKEN,
+      speed: 8,
+    });
+    expect(result.violations).toEqual([]);
+    await waitFor(() => r.ended.length === 1 && r.fake.openConnections === 0);
+
+    // The bot speaks first: the first response.create precedes any caller transcription.
+    const timeline = r.fake.timeline();
+    const firstCreate = timeline.findIndex((e) => e.direction === 'client' && e.event.type === 'response.create');
+    const firstTranscript = timeline.findIndex((e) => e.event.type === 'conversation.item.input_audio_transcription.completed');
+    expect(firstCreate).toBeGreaterThanOrEqual(0);
+    expect(firstCreate).toBeLessThan(firstTranscript);
+    expect(result.botAudioMs).toBeGreaterThan(500 + 3 * 400 - 100);
+
+    // Every inbound 20 ms frame became 480 PCM16 samples at 24 kHz. The last few frames before Twilio's stop may
+    // still be queued when the call tears down (the caller is gone), so the count may fall short by those alone.
+    const frames = fixture.lines.filter((l) => l.dir === 'in' && l.msg.event === 'media').length;
+    const appendedSamples = r.fake
+      .clientEvents('input_audio_buffer.append')
+      .reduce((n, e) => n + Buffer.from(String(e.audio), 'base64').length / 2, 0);
+    expect(appendedSamples).toBeGreaterThan((frames - 10) * 480);
+    expect(appendedSamples % 480).toBe(0);
+    expect(appendedSamples).toBeLessThanOrEqual(frames * 480);
+
+    // The intent change reaches the live session as a session.update carrying the specialist's instructions.
+    const catalogue = await loadAgentCatalogue();
+    const updates = r.fake.clientEvents('session.update').map((e) => (e.session as { instructions?: string } | undefined)?.instructions);
+    const billing = updates.findIndex((text) => text?.includes(buildInstructions(catalogue, 'billing').slice(0, 200)) ?? false);
+    expect(billing).toBeGreaterThan(0);
+    expect(r.ended[0]?.agentChanges).toEqual(fixture.header.expect.agents);
+    // Instruction changes never clear the caller's audio or cancel a response.
+    expect(r.fake.clientEvents('response.cancel')).toHaveLength(0);
+    expect(result.clears).toHaveLength(0);
+
+    // Twilio's stop closed the Realtime side; nothing is left open.
+    expect(r.ended[0]?.reason).toBe('twilio_stop');
+    expect(r.bot.calls.activeCalls).toBe(0);
+    expect(r.bot.calls.prewarmedSessions).toBe(0);
+    expect(r.fake.totalConnections).toBe(1);
+  });
+
+  it('ends the Twilio stream when the Realtime side drops, so Twilio fetches the fallback TwiML', async () => {
+    const fixture = await readFixture(path.join(FIXTURES, 'long-silence.jsonl'));
+    const r = await start({ script: { greeting: { transcript: 'Hello.', durationMs: 300 } } });
+    const call = runSimulatedCall({
+      transport: networkTransport({ connectBaseUrl: r.localUrl }),
+      fixture,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      authToken: AUTH_TOKEN,
+      speed: 4,
+    });
+    await waitFor(() => r.fake.clientEvents('input_audio_buffer.append').length > 20);
+    r.fake.dropConnections(1011);
+    const result = await call;
+    expect(result.endedBy).toBe('server');
+    expect(result.actionResponse?.status).toBe(200);
+    expect(result.actionResponse?.body).toContain('<Hangup/>');
+    await waitFor(() => r.ended.length === 1);
+    expect(r.ended[0]?.reason).toBe('realtime_closed');
+    expect(r.bot.calls.activeCalls).toBe(0);
+  });
+});
