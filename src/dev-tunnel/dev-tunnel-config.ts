@@ -1,0 +1,86 @@
+/**
+ * Configuration of `npm run dev` only. It lives apart from `src/config.ts` because only the dev script needs these
+ * variables (NGROK_AUTHTOKEN, NGROK_DOMAIN, the Twilio REST credentials and the number to rewire), and because the
+ * server's configuration cannot be loaded before the tunnel exists: its PUBLIC_BASE_URL comes from the tunnel. Like
+ * `src/config.ts`, this module is a config module: it is the dev script's only reader of `process.env` and `.env`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** Environment as a plain map, the shape `loadConfig` and `loadDevTunnelConfig` take. */
+export type EnvMap = Readonly<Record<string, string | undefined>>;
+
+/** What the dev tunnel needs, validated. */
+export interface DevTunnelConfig {
+  readonly ngrokAuthtoken: string;
+  /** A reserved ngrok domain (a stable URL across runs), when set. */
+  readonly ngrokDomain: string | undefined;
+  readonly twilioAccountSid: string;
+  readonly twilioAuthToken: string;
+  /** The Twilio number to point at the tunnel, E.164. */
+  readonly twilioPhoneNumber: string;
+  /** Local port the server listens on and the tunnel forwards to. */
+  readonly port: number;
+}
+
+const REQUIRED = ['NGROK_AUTHTOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER'] as const;
+
+const present = (env: EnvMap, name: string): boolean => (env[name] ?? '').trim() !== '';
+
+const DevEnvSchema = z.object({
+  NGROK_AUTHTOKEN: z.string().trim().min(1),
+  NGROK_DOMAIN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().trim().regex(/^[a-z0-9.-]+$/i, 'must be a bare host name such as my-bot.ngrok.app (no scheme, no path)').optional(),
+  ),
+  TWILIO_ACCOUNT_SID: z.string().trim().regex(/^AC[0-9a-f]{32}$/i, 'must be an account SID: AC followed by 32 hex digits'),
+  TWILIO_AUTH_TOKEN: z.string().trim().min(1),
+  TWILIO_PHONE_NUMBER: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550123'),
+  PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).default(5050)),
+});
+
+/**
+ * Validates the dev tunnel's variables. Everything missing is named in one message, OpenAI's included (the server
+ * started behind the tunnel needs OPENAI_API_KEY, or OPENAI_REALTIME_URL for a local Realtime server).
+ */
+export function loadDevTunnelConfig(env: EnvMap = readDevEnvironment()): DevTunnelConfig {
+  const missing: string[] = REQUIRED.filter((name) => !present(env, name));
+  if (!present(env, 'OPENAI_API_KEY') && !present(env, 'OPENAI_REALTIME_URL')) missing.push('OPENAI_API_KEY');
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `npm run dev needs ${missing.join(', ')}. Set ${missing.length === 1 ? 'it' : 'them'} in the environment or in .env ` +
+        '(ngrok token: https://dashboard.ngrok.com/get-started/your-authtoken; Twilio SID, token and number: https://console.twilio.com).',
+    );
+  }
+  const parsed = DevEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
+    throw new ConfigError(`Invalid dev configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    ngrokAuthtoken: e.NGROK_AUTHTOKEN,
+    ngrokDomain: e.NGROK_DOMAIN,
+    twilioAccountSid: e.TWILIO_ACCOUNT_SID,
+    twilioAuthToken: e.TWILIO_AUTH_TOKEN,
+    twilioPhoneNumber: e.TWILIO_PHONE_NUMBER,
+    port: e.PORT,
+  });
+}
+
+/**
+ * The process environment with `.env` (in the working directory) underneath it: a variable set in the shell wins
+ * over the file. Read once, by the dev script.
+ */
+export function readDevEnvironment(envFile = path.resolve('.env')): EnvMap {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** The environment the server behind the tunnel is configured from: `env` with PUBLIC_BASE_URL set to the tunnel. */
+export function devServerEnv(publicBaseUrl: string, env: EnvMap): EnvMap {
+  return { ...env, PUBLIC_BASE_URL: publicBaseUrl };
+}
