@@ -11,8 +11,7 @@ import { loadAgentCatalogue, type AgentCatalogue } from './domain/agent-catalogu
 import { createClassifier } from './domain/create-classifier.js';
 import type { IntentClassifier } from './domain/intent-classifier.js';
 import { createOrchestratorFactory } from './domain/orchestrator-factory.js';
-import { createCallRecorderFromConfig } from './fixtures/call-recorder.js';
-import { recordingMediaSocket } from './fixtures/recording-media-socket.js';
+import { callRecordingDecorator } from './fixtures/recording-media-socket.js';
 import { buildApp } from './http/app.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
@@ -44,15 +43,6 @@ export interface VoiceBot {
   close(): Promise<void>;
 }
 
-/** With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture. */
-function recordCalls(config: Config): MediaSocketDecorator | undefined {
-  if (config.recordCallsDir === undefined) return undefined;
-  return (socket, logger) => {
-    const recorder = createCallRecorderFromConfig(config, { logger });
-    return recorder ? recordingMediaSocket(socket, recorder, logger) : socket;
-  };
-}
-
 /** Builds the voice bot; throws a readable error at boot (bad catalogue, unreachable database). */
 export async function createVoiceBot(config: Config, options: VoiceBotOptions): Promise<VoiceBot> {
   const { logger } = options;
@@ -70,7 +60,8 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.createRealtimeClient ? { createRealtimeClient: options.createRealtimeClient } : {}),
       ...(options.onCallEnded ? { onCallEnded: options.onCallEnded } : {}),
     });
-    const decorateMediaSocket = options.decorateMediaSocket ?? recordCalls(config);
+    // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
+    const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
     const app = await buildApp({
       config,
       logger,
