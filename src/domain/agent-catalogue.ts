@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { AgentCallSettingsFields } from './agent-call-settings.js';
 import { AGENT_TOOL_NAMES } from './agent-tools.js';
 
 /** The catalogue shipped with the bot (an internet provider), used when `config.agentsFile` is unset. */
@@ -33,6 +34,7 @@ const AgentSchema = z.strictObject({
   instructions: z.string().trim().min(40, 'must be at least 40 characters: write what the agent does'),
   tools: z.array(z.enum(AGENT_TOOL_NAMES)).default([]),
   intents: z.array(IntentSchema).min(1, 'needs at least one intent'),
+  ...AgentCallSettingsFields,
 });
 
 const CatalogueSchema = z
@@ -64,6 +66,9 @@ const CatalogueSchema = z
       });
       if (new Set(agent.tools).size !== agent.tools.length) {
         ctx.addIssue({ code: 'custom', path: ['agents', a, 'tools'], message: 'lists a tool twice' });
+      }
+      if (agent.tools.includes('transfer_to_human') && agent.transferTo === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['agents', a, 'transferTo'], message: 'is required when the agent may use transfer_to_human' });
       }
     });
     if (!agentNames.has(catalogue.defaultAgent)) {
