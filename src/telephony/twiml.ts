@@ -29,13 +29,66 @@ export interface ConnectStreamInput {
  * must carry no query string (error 31920), so parameters are the only way to pass data to the socket.
  */
 export function renderConnectStream(input: ConnectStreamInput): string {
+  return renderConnectWithParameters(input.publicBaseUrl, [
+    ['token', input.token],
+    ['callSid', input.callSid],
+    ['from', input.from],
+    ['to', input.to],
+  ]);
+}
+
+/** Inputs of the inline document of an outbound call (its CallSid is not known before the call is created). */
+export interface OutboundConnectStreamInput {
+  readonly publicBaseUrl: string;
+  readonly token: string;
+  /** Catalogue agent the call starts with; the call wiring reads `start.customParameters.agent`. */
+  readonly agent?: string | undefined;
+  /** Per-call context, each key sent as a `ctx.<key>` parameter. */
+  readonly context?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Prefix of the `<Parameter>` names that carry an outbound call's context. */
+export const CONTEXT_PARAMETER_PREFIX = 'ctx.';
+
+/** The same `<Connect action><Stream>` for an outbound call: token, direction, agent and context as parameters. */
+export function renderOutboundConnectStream(input: OutboundConnectStreamInput): string {
+  const parameters: Array<[string, string]> = [
+    ['token', input.token],
+    ['direction', 'outbound-api'],
+  ];
+  if (input.agent !== undefined) parameters.push(['agent', input.agent]);
+  for (const [key, value] of Object.entries(input.context ?? {})) parameters.push([`${CONTEXT_PARAMETER_PREFIX}${key}`, value]);
+  return renderConnectWithParameters(input.publicBaseUrl, parameters);
+}
+
+function renderConnectWithParameters(publicBaseUrl: string, parameters: ReadonlyArray<readonly [string, string]>): string {
   const response = new twilio.twiml.VoiceResponse();
-  const connect = response.connect({ action: `${input.publicBaseUrl}${STREAM_ENDED_PATH}` });
-  const stream = connect.stream({ url: `${toWebSocketOrigin(input.publicBaseUrl)}${MEDIA_STREAM_PATH}` });
-  stream.parameter({ name: 'token', value: input.token });
-  stream.parameter({ name: 'callSid', value: input.callSid });
-  stream.parameter({ name: 'from', value: input.from });
-  stream.parameter({ name: 'to', value: input.to });
+  const connect = response.connect({ action: `${publicBaseUrl}${STREAM_ENDED_PATH}` });
+  const stream = connect.stream({ url: `${toWebSocketOrigin(publicBaseUrl)}${MEDIA_STREAM_PATH}` });
+  for (const [name, value] of parameters) stream.parameter({ name, value });
+  return response.toString();
+}
+
+/** Inputs of a transfer document. */
+export interface TransferInput {
+  /** E.164 number or `sip:`/`sips:` URI. */
+  readonly target: string;
+  /** Said by Twilio before dialling, when set. */
+  readonly announcement?: string | undefined;
+  /** Caller ID shown to the human; Twilio uses the caller's number when unset. */
+  readonly callerId?: string | undefined;
+}
+
+/**
+ * `<Say>` (optional) then `<Dial>` with a `<Number>` or a `<Sip>`: the document a transfer puts on the call with a
+ * REST update. The bidirectional stream stops when it replaces `<Connect>` (Twilio sends `stop`, not a hang-up).
+ */
+export function renderTransfer(input: TransferInput): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (input.announcement !== undefined) response.say(input.announcement);
+  const dial = response.dial(input.callerId === undefined ? {} : { callerId: input.callerId });
+  if (/^sips?:/i.test(input.target)) dial.sip(input.target);
+  else dial.number(input.target);
   return response.toString();
 }
 
