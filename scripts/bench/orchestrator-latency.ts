@@ -1,0 +1,90 @@
+/**
+ * Orchestrator section of `npm run bench`: wall-clock time from a caller's final transcript arriving at the server
+ * to the `session.update` carrying the specialist's instructions arriving back at the Realtime endpoint, through the
+ * production pieces (real `RealtimeClient` on loopback to the Realtime fake, `RealtimeService`, the LangGraph
+ * orchestrator with the keyword classifier and the SQLite checkpointer in a temporary `DATA_DIR`).
+ * Each sample is a fresh call whose first specialist turn switches the agent, the case that produces an update.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadAgentCatalogue } from '../../src/domain/agent-catalogue.js';
+import { buildInstructions } from '../../src/domain/instructions.js';
+import { createKeywordClassifier } from '../../src/domain/keyword-classifier.js';
+import { createOrchestratorFactory } from '../../src/domain/orchestrator-factory.js';
+import { openSqliteCheckpointer } from '../../src/infrastructure/checkpointer-sqlite.js';
+import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
+import { createLogger } from '../../src/logger.js';
+import type { PlaybackControl } from '../../src/service/playback.js';
+import { RealtimeService } from '../../src/service/realtime-service.js';
+import { RealtimeFakeServer } from '../../test/fakes/realtime-server.js';
+import { quantile } from './measure.js';
+
+/** Caller sentences that each move the front desk to a specialist (one per sample, cycled). */
+const SWITCHING_TURNS = [
+  'I have a question about my bill, I was charged twice this month.',
+  'My internet keeps dropping every evening and the router light is red.',
+  'I want to cancel my internet service.',
+  'What faster plans do you have for my home?',
+];
+
+/** A caller that hears nothing: the bench measures the orchestrator, not barge-in. */
+const silentPlayback: PlaybackControl = { isAudible: () => false, pending: () => [], clear: () => [] };
+
+/** Latency figures in milliseconds. */
+export interface OrchestratorLatency {
+  readonly samples: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** Runs `samples` calls and measures transcript → session.update for each. */
+export async function measureOrchestratorLatency(samples = 200): Promise<OrchestratorLatency> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'voicebot-bench-'));
+  const logger = createLogger('silent');
+  const fake = await RealtimeFakeServer.start({});
+  const store = await openSqliteCheckpointer({ dataDir });
+  const catalogue = await loadAgentCatalogue();
+  const factory = createOrchestratorFactory({ catalogue, classifier: createKeywordClassifier({ catalogue }), checkpointer: store, logger });
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const callSid = `CAbench${String(i).padStart(6, '0')}`;
+      const orchestrator = factory(callSid);
+      const instructions = buildInstructions(catalogue, catalogue.defaultAgent);
+      const client = new RealtimeClient({ name: 'bench', instructions, model: 'gpt-realtime', voice: 'marin', url: fake.url, logger });
+      const service = new RealtimeService(
+        { name: 'bench', initialInstruction: instructions, modelSettings: { model: 'gpt-realtime', voice: 'marin' }, agentType: 'realtime', url: fake.url },
+        orchestrator,
+        { client, playback: silentPlayback, logger, callSid },
+      );
+      await service.connect();
+      const updatesBefore = fake.clientEvents('session.update').length;
+      const updated = fake.waitForClientEvent((e) => e.type === 'session.update' && fake.clientEvents('session.update').length > updatesBefore + 1, 10_000);
+      const sentAt = performance.now();
+      fake.inject({
+        type: 'conversation.item.input_audio_transcription.completed',
+        event_id: `event_bench_${i}`,
+        item_id: `item_bench_${i}`,
+        content_index: 0,
+        transcript: SWITCHING_TURNS[i % SWITCHING_TURNS.length] ?? '',
+      });
+      await updated;
+      latencies.push(performance.now() - sentAt);
+      await service.close();
+      await orchestrator.dispose();
+    }
+  } finally {
+    await fake.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return {
+    samples: latencies.length,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    maxMs: Math.max(...latencies),
+  };
+}
