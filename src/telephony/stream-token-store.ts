@@ -67,6 +67,20 @@ export class StreamTokenStore {
   }
 
   /**
+   * Moves a live token from a provisional key to the real CallSid. An outbound call's inline TwiML must carry its
+   * token before Twilio has assigned the CallSid; the token is issued under a random key, then bound once
+   * `calls.create` returns (long before the callee answers and the stream starts). False when the key is gone.
+   */
+  rebind(provisionalKey: string, callSid: string): boolean {
+    const entry = this.#entries.get(provisionalKey);
+    this.#entries.delete(provisionalKey);
+    if (!entry || this.#clock.now() >= entry.expiresAtMs) return false;
+    this.#entries.delete(callSid);
+    this.#entries.set(callSid, entry);
+    return true;
+  }
+
+  /**
    * Consumes the token of `callSid`: true once for the right, unexpired token. Any presentation (even a wrong one)
    * removes the entry, so a token can never be tried twice.
    */
