@@ -53,10 +53,6 @@ const postgresUrl = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const bool = z.preprocess(
-  (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
-  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
-);
 
 const EnvSchema = z
   .object({
@@ -81,7 +77,6 @@ const EnvSchema = z
     RECORD_CALLS: optionalString,
     CALLS_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
-    LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), bool.default(false)),
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -130,7 +125,6 @@ export interface Config {
   /** Bearer key for `POST /calls`; outbound calls are disabled when unset. */
   readonly callsApiKey: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
-  readonly logPretty: boolean;
 }
 
 function formatIssues(error: z.ZodError | undefined, extra: string[]): string {
@@ -179,7 +173,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
     logLevel: e.LOG_LEVEL,
-    logPretty: e.LOG_PRETTY,
   };
   return deepFreeze(config);
 }
