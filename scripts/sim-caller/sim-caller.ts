@@ -114,7 +114,8 @@ export async function runSimulatedCall(options: SimCallOptions): Promise<SimCall
   const to = options.to ?? '+15550000002';
   const baseForm = { AccountSid: accountSid, ApiVersion: '2010-04-01', CallSid: callSid, Called: to, Caller: from, Direction: 'inbound', From: from, To: to };
   const log: CallLogEntry[] = [];
-  const startReal = clock.now();
+  // Call time starts when the media socket opens: fixture t_ms 0 is the `connected` message.
+  let startReal = clock.now();
   const callNow = (): number => (clock.now() - startReal) * speed;
   const note = (who: CallLogEntry['who'], text: string, atMs = callNow()): void => {
     const entry = { atMs: Math.round(atMs), who, text };
@@ -131,6 +132,7 @@ export async function runSimulatedCall(options: SimCallOptions): Promise<SimCall
   const socket = await options.transport.openSocket(twiml.streamUrl, {
     [TWILIO_SIGNATURE_HEADER]: twilioSignature(options.authToken, twiml.streamUrl, {}),
   });
+  startReal = clock.now();
   note('twilio', `media stream open ${twiml.streamUrl}`);
 
   const session = new MediaSession(socket, { streamSid, callSid, accountSid, parameters: twiml.parameters, clock, callNow, speed, note });

@@ -42,14 +42,14 @@ describe('networkTransport', () => {
       callSid: 'CA1',
       streamSid: 'MZ1',
       customParameters: {},
-      steps: [{ kind: 'silence', ms: 400 }],
+      steps: [{ kind: 'silence', ms: 1000 }],
     });
     const result = await runSimulatedCall({
       transport: networkTransport({ connectBaseUrl: `http://127.0.0.1:${port}` }),
       fixture,
       publicBaseUrl: PUBLIC_BASE_URL,
       authToken: AUTH_TOKEN,
-      speed: 4,
+      speed: 2,
     });
     expect(record.posts.every((p) => p.signatureValid)).toBe(true);
     expect(record.upgradeSignatureValid).toBe(true);
