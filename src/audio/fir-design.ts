@@ -12,6 +12,10 @@
  * Measured on the design itself (f at 24 kHz, gain relative to DC): stopband 4.6-12 kHz <= -90.4 dB,
  * |H(5 kHz)| = -94.6 dB, passband ripple 0-3.4 kHz 0.0005 dB, max |H(f) - 1| up to 3.3 kHz = -90.8 dB.
  * Group delay 59 samples at 24 kHz = 2.46 ms.
+ *
+ * Measured by the shared audio-oracle harness against sox `rate -v`, frame by frame: up 8k -> 24k SNR 83.2 dB
+ * (max error 1 LSB), ripple 0.000 dB, image 3k -> 5k 94.8 dB (worst 94.6 dB), latency 2.46 ms; down 24k -> 8k
+ * SNR 83.5 dB, alias 5k -> 3k 97.4 dB (worst 4.6-12 kHz 96.3 dB), sweep alias 103.6 dB, latency 2.38 ms.
  */
 
 /** Number of taps of the prototype lowpass at 24 kHz. */
