@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { injectTransport } from '../../scripts/sim-caller/inject-transport.js';
 import { runSimulatedCall } from '../../scripts/sim-caller/sim-caller.js';
 import { loadConfig } from '../../src/config.js';
 import { readFixture } from '../../src/fixtures/call-fixture.js';
+import { callRecordingDecorator } from '../../src/fixtures/recording-media-socket.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../../src/telephony/call-handler.js';
@@ -75,9 +77,10 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-async function appWith(handler: CallHandler): Promise<FastifyInstance> {
+async function appWith(handler: CallHandler, recordCallsDir?: string): Promise<FastifyInstance> {
   const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: 'ws://127.0.0.1:9' });
-  const app = await buildApp({ config, logger: createLogger('silent'), callHandler: handler });
+  const decorateMediaSocket = callRecordingDecorator({ recordCallsDir });
+  const app = await buildApp({ config, logger: createLogger('silent'), callHandler: handler, ...(decorateMediaSocket ? { decorateMediaSocket } : {}) });
   apps.push(app);
   return app;
 }
@@ -120,5 +123,35 @@ describe('simulated caller against the real app', () => {
     expect(record.stops).toBe(0);
     expect(result.actionResponse?.status).toBe(200);
     expect(result.actionResponse?.body).toContain('<Hangup/>');
+  });
+
+  it('records a live call as a redacted fixture that replays like the original', async () => {
+    const source = await readFixture(path.join(FIXTURES, 'dtmf-account-number.jsonl'));
+    const dir = mkdtempSync(path.join(tmpdir(), 'recorded-calls-'));
+    const first = recordingHandler();
+    const app = await appWith(first.handler, dir);
+    const original = await runSimulatedCall({ transport: injectTransport(app), fixture: source, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
+    await first.done;
+    await expect.poll(() => readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+    const recorded = await readFixture(path.join(dir, file!));
+
+    const text = JSON.stringify(recorded);
+    for (const secret of [original.callSid, original.accountSid, original.streamSid]) expect(text).not.toContain(secret);
+    const start = recorded.lines.find((l) => l.msg.event === 'start')!.msg as unknown as { start: { customParameters: Record<string, string> } };
+    expect(start.start.customParameters.token).toBe('[redacted]');
+    expect(recorded.header.expect).toMatchObject({ dtmf_digits: '4821#', barge_in: true, ended_by: 'caller' });
+    const media = (f: typeof source): string[] => f.lines.filter((l) => l.dir === 'in' && l.msg.event === 'media').map((l) => l.msg.media!.payload);
+    expect(media(recorded)).toEqual(media(source));
+    expect(recorded.lines.some((l) => l.dir === 'out' && l.msg.event === 'media')).toBe(true);
+    expect(recorded.lines.some((l) => l.dir === 'in' && l.msg.event === 'mark')).toBe(true);
+
+    const second = recordingHandler();
+    const replayApp = await appWith(second.handler);
+    const replay = await runSimulatedCall({ transport: injectTransport(replayApp), fixture: recorded, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
+    await second.done;
+    expect(second.record.digits).toBe('4821#');
+    expect(second.record.inboundSamples).toBe(first.record.inboundSamples);
+    expect(replay.violations).toEqual([]);
   });
 });
