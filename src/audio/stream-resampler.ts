@@ -21,6 +21,6 @@ export interface StreamResampler {
   flush(out?: Int16Array): Int16Array;
   /** Forgets all history, as if the instance were new. */
   reset(): void;
-  /** Upper bound on the samples one `process` call with `inputLength` samples (or one `flush`) returns. */
+  /** Upper bound on the samples one `process` call with `inputLength` samples returns; `flush` returns at most `maxOutputLength(0)`. */
   maxOutputLength(inputLength: number): number;
 }
