@@ -21,6 +21,8 @@ function speak(text: string, voice = 'en-us', wordsPerMinute = 165): Uint8Array 
   // two; the header keeps the punctuated transcript.
   execFileSync('espeak-ng', ['-v', voice, '-s', String(wordsPerMinute), '-w', wav, text.replace(/[.,!?;:]+/g, ' ')]);
   const raw = execFileSync('sox', [
+    // -D: no dither (sox dithers with random noise by default), so regenerating gives byte-identical fixtures.
+    '-D',
     wav,
     '-t', 'raw', '-r', '8000', '-c', '1', '-e', 'mu-law', '-b', '8', '-',
     // Trim leading and trailing silence so utterance times in the header are the speech itself.
