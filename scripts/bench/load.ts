@@ -1,0 +1,153 @@
+/**
+ * Load section of `npm run bench`: N concurrent simulated Twilio callers against our real server (`src/main.ts`)
+ * and, side by side in the same run, against a bridge built like the official Agents SDK example
+ * (`scripts/bench/official-bridge/`), with one local fake Realtime server answering every call. Each piece runs in
+ * its own process; the server's CPU and RSS come from `/proc`. Latencies are wall-clock on loopback between the
+ * caller and fake processes (see BENCHMARKS.md). Quick ladder by default; `--full` or `BENCH_FULL=1` runs the long one.
+ *
+ * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official`,
+ * `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nextMessage, spawnTsx, stopChild } from './load/children.js';
+import { measureOffset } from './load/clock-sync.js';
+import type { LatencySummary } from './load/latency-stats.js';
+import type { FakeMessage } from './load/records.js';
+import { runRung, type RungResult, type ServerKind } from './load/run-rung.js';
+
+const QUICK_LADDER = [10, 50, 100];
+const QUICK_WINDOW_S = 15;
+const FULL_LADDER = [10, 50, 100, 200, 400];
+const FULL_WINDOW_S = 60;
+const FAKE_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load/fake-process.ts');
+
+/** Targets from issue 9, shown next to the figures. */
+export const LOAD_TARGETS = {
+  callsPerCore: 200,
+  p99BridgeLatencyMs: 5,
+  cpuRatioVsOfficial: 0.5,
+  rssPerCallMiB: 2,
+} as const;
+
+/** Settings of a load run. */
+export interface LoadBenchOptions {
+  readonly ladder: readonly number[];
+  readonly windowS: number;
+  readonly servers: readonly ServerKind[];
+  readonly cpuProfDir?: string | undefined;
+  readonly dumpDir?: string | undefined;
+}
+
+/** What the load section returns: a printable report and the raw rung results. */
+export interface LoadReport {
+  readonly kind: 'load';
+  readonly title: string;
+  readonly options: LoadBenchOptions;
+  readonly rungs: readonly RungResult[];
+  readonly text: string;
+}
+
+/** Reads the ladder settings from argv and env (see the file comment). */
+export function loadBenchOptions(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): LoadBenchOptions {
+  const full = argv.includes('--full') || env.BENCH_FULL === '1';
+  const ladder = env.BENCH_LADDER ? env.BENCH_LADDER.split(',').map((s) => Number.parseInt(s, 10)) : full ? FULL_LADDER : QUICK_LADDER;
+  if (ladder.some((n) => !(n >= 1 && n <= 4000))) throw new Error(`BENCH_LADDER must list call counts 1..4000, got ${env.BENCH_LADDER}`);
+  const windowS = env.BENCH_WINDOW_S ? Number(env.BENCH_WINDOW_S) : full ? FULL_WINDOW_S : QUICK_WINDOW_S;
+  if (!(windowS >= 1 && windowS <= 600)) throw new Error(`BENCH_WINDOW_S must be 1..600, got ${env.BENCH_WINDOW_S}`);
+  const servers = (env.BENCH_SERVERS ?? 'ours,official').split(',').map((s) => s.trim()) as ServerKind[];
+  if (servers.some((s) => s !== 'ours' && s !== 'official')) throw new Error(`BENCH_SERVERS must list ours and/or official, got ${env.BENCH_SERVERS}`);
+  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined };
+}
+
+const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const lat = (s: LatencySummary): string => `${fmt(s.p50Ms)}/${fmt(s.p99Ms)}/${fmt(s.maxMs, 1)}`;
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function errorsOf(r: RungResult): string {
+  const parts: string[] = [];
+  if (r.failedCalls) parts.push(`${r.failedCalls} failed`);
+  if (r.unmatchedCalls) parts.push(`${r.unmatchedCalls} untagged`);
+  if (r.closedByServer) parts.push(`${r.closedByServer} closed early`);
+  if (r.violations) parts.push(`${r.violations} twilio violations`);
+  if (r.mismatches) parts.push(`${r.mismatches} mismatched`);
+  if (r.bargeInsMissed) parts.push(`${r.bargeInsMissed} barge-ins unanswered`);
+  for (const [code, n] of Object.entries(r.fakeErrors)) parts.push(`${n} ${code}`);
+  if (r.serverErrorLines) parts.push(`${r.serverErrorLines} server error logs`);
+  if (r.serverWarnLines) parts.push(`${r.serverWarnLines} server warn logs`);
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+/** Renders rung results and the ours/official ratios as text tables. */
+export function renderLoadReport(rungs: readonly RungResult[]): string {
+  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
+  const rows = rungs.map((r) => [
+    r.server,
+    String(r.calls),
+    fmt(r.cpuMsPerCallSecond, 3),
+    fmt(r.callsPerCore, 0),
+    `${fmt(r.serverCoreShare * 100, 0)}%`,
+    fmt(r.rssPerCallMiB, 3),
+    lat(r.inbound),
+    lat(r.outbound),
+    `${fmt(r.firstAudio.p50Ms)}/${fmt(r.firstAudio.p99Ms)}`,
+    `${fmt(r.bargeIn.p50Ms)}/${fmt(r.bargeIn.p99Ms)}`,
+    `${r.framesLost}/${r.framesSent} (${r.framesLostAtStart})`,
+    fmt(r.outputLostMs, 0),
+  ]);
+  const lines = [table(header, rows), '', 'errors per rung:'];
+  for (const r of rungs) lines.push(`  ${r.server} x${r.calls}: ${errorsOf(r)}; clock sync ±${fmt(r.clockUncertaintyMs, 3)} ms${r.serverErrorSamples[0] ? ` (first: ${r.serverErrorSamples[0].slice(0, 160)})` : ''}`);
+  const ratioRows: string[][] = [];
+  for (const ours of rungs.filter((r) => r.server === 'ours')) {
+    const official = rungs.find((r) => r.server === 'official' && r.calls === ours.calls);
+    if (!official) continue;
+    ratioRows.push([
+      'ours/official',
+      String(ours.calls),
+      fmt(ours.cpuMsPerCallSecond / official.cpuMsPerCallSecond, 2),
+      fmt(ours.rssPerCallMiB / official.rssPerCallMiB, 2),
+      fmt(ours.inbound.p99Ms / official.inbound.p99Ms, 2),
+      fmt(ours.outbound.p99Ms / official.outbound.p99Ms, 2),
+      fmt(ours.bargeIn.p99Ms / official.bargeIn.p99Ms, 2),
+    ]);
+  }
+  if (ratioRows.length > 0) {
+    lines.push('', table(['ratio', 'calls', 'CPU per call', 'RSS per call', 'in p99', 'out p99', 'barge p99'], ratioRows));
+  }
+  lines.push(
+    '',
+    `targets: >= ${LOAD_TARGETS.callsPerCore} calls/core with p99 bridge latency <= ${LOAD_TARGETS.p99BridgeLatencyMs} ms and 0 frames lost; CPU per call <= ${LOAD_TARGETS.cpuRatioVsOfficial} x official; <= ${LOAD_TARGETS.rssPerCallMiB} MiB RSS per call`,
+    'latency = wall clock between caller and fake processes on loopback (includes both socket hops: an upper bound on the bridge itself)',
+  );
+  return lines.join('\n');
+}
+
+/** Runs the ladder for each server with one fake Realtime server for the whole run. */
+export async function runLoadBench(options: LoadBenchOptions = loadBenchOptions()): Promise<LoadReport> {
+  const fake = spawnTsx(FAKE_FILE);
+  const rungs: RungResult[] = [];
+  try {
+    const { url } = await nextMessage<Extract<FakeMessage, { type: 'ready' }>>(fake, 'ready', 30_000);
+    const fakeClock = await measureOffset(fake);
+    for (const calls of options.ladder) {
+      for (const server of options.servers) {
+        process.stderr.write(`load: ${server} x${calls} for ${options.windowS} s...\n`);
+        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, cpuProfDir: options.cpuProfDir, dumpDir: options.dumpDir }));
+      }
+    }
+  } finally {
+    await stopChild(fake);
+  }
+  return {
+    kind: 'load',
+    title: `Load: concurrent simulated calls, ${options.windowS} s window per rung (server CPU/RSS from /proc; latency wall-clock on loopback)`,
+    options,
+    rungs,
+    text: renderLoadReport(rungs),
+  };
+}

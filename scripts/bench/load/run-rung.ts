@@ -1,0 +1,266 @@
+/**
+ * One rung of the load ladder: a fresh server process (ours or the official-example bridge), a short warm-up, the
+ * idle baseline, then N simulated calls ramped in, a measurement window in which the server's CPU and RSS are read
+ * from `/proc`, hang-up, and the analysis of what the callers and the fake recorded.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyseRung, type RungAnalysis } from './analyse.js';
+import { nextMessage, spawnTsx, stopChild } from './children.js';
+import { measureOffset, type ClockOffset } from './clock-sync.js';
+import { summarize, type LatencySummary } from './latency-stats.js';
+import { cpuMs, rssBytes } from './proc-stats.js';
+import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunRequest, type FakeMessage, type FakeSessionRecord } from './records.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const CALLER_FILE = path.join(ROOT, 'scripts/bench/load/caller-process.ts');
+const SERVER_FILES = {
+  ours: path.join(ROOT, 'src/main.ts'),
+  official: path.join(ROOT, 'scripts/bench/official-bridge/server.ts'),
+} as const;
+
+/** Which bridge a rung loads. */
+export type ServerKind = keyof typeof SERVER_FILES;
+
+const PUBLIC_BASE_URL = 'https://bench.invalid';
+const AUTH_TOKEN = 'bench-twilio-auth-token-0123456789';
+/** Calls one caller process drives at most (each caller process gets its own core share). */
+const CALLS_PER_CALLER_PROCESS = 200;
+/** Calls are started evenly over this long per call, so setup does not burst (12.5 ms: 400 calls in 5 s). */
+const RAMP_MS_PER_CALL = 12.5;
+const MIN_RAMP_MS = 1000;
+/** Time after the last call started before the window opens (its first reply has begun by then). */
+const SETTLE_MS = 2000;
+/** Frames stop at the end of the window; the callers hang up this much later, so in-flight audio lands. */
+const DRAIN_MS = 1500;
+const WARMUP_CALLS = 2;
+const WARMUP_MS = 3000;
+const RSS_SAMPLE_MS = 1000;
+
+/** Settings of one rung. */
+export interface RungOptions {
+  readonly server: ServerKind;
+  readonly calls: number;
+  readonly windowMs: number;
+  /** The load fake's URL. */
+  readonly fakeUrl: string;
+  readonly fake: ChildProcess;
+  /** The fake's clock offset, measured once when it started. */
+  readonly fakeClock: ClockOffset;
+  /** Directory where the raw caller and fake records of the rung are written, when set. */
+  readonly dumpDir?: string | undefined;
+  /** Directory for `--cpu-prof` output of the server, when profiling. */
+  readonly cpuProfDir?: string | undefined;
+}
+
+/** Everything one rung measured. */
+export interface RungResult {
+  readonly server: ServerKind;
+  readonly calls: number;
+  readonly windowS: number;
+  /** Server CPU milliseconds per second of one call (= per mille of a core per call). */
+  readonly cpuMsPerCallSecond: number;
+  /** Calls one core could carry at this cost (1000 / cpuMsPerCallSecond). */
+  readonly callsPerCore: number;
+  /** Share of one core the server used during the window. */
+  readonly serverCoreShare: number;
+  readonly rssBaselineMiB: number;
+  readonly rssPeakMiB: number;
+  readonly rssPerCallMiB: number;
+  readonly inbound: LatencySummary;
+  readonly outbound: LatencySummary;
+  readonly firstAudio: LatencySummary;
+  readonly bargeIn: LatencySummary;
+  readonly framesSent: number;
+  readonly framesLost: number;
+  readonly framesLostAtStart: number;
+  readonly outputLostMs: number;
+  readonly bargeInsMissed: number;
+  readonly failedCalls: number;
+  readonly unmatchedCalls: number;
+  readonly closedByServer: number;
+  readonly violations: number;
+  readonly mismatches: number;
+  readonly fakeErrors: Record<string, number>;
+  /** Bound on the cross-process clock error of each latency (from the clock sync's best round trips). */
+  readonly clockUncertaintyMs: number;
+  readonly serverWarnLines: number;
+  readonly serverErrorLines: number;
+  /** First server error lines, for the report. */
+  readonly serverErrorSamples: string[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+async function waitHealthy(port: number, server: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode} during startup`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error(`server not healthy within ${timeoutMs} ms`);
+}
+
+/** Takes the fake's session records, in the bench's clock. */
+async function collectFake(fake: ChildProcess, clock: ClockOffset): Promise<FakeSessionRecord[]> {
+  const collected = nextMessage<Extract<FakeMessage, { type: 'collected' }>>(fake, 'collected', 30_000);
+  fake.send({ type: 'collect' });
+  const offset = clock.offsetMs;
+  return (await collected).sessions.map((s) => ({
+    ...s,
+    appendTimes: shift(s.appendTimes, offset),
+    bargeTimes: shift(s.bargeTimes, offset),
+    responses: s.responses.map((r) => ({ ...r, deltaTimes: shift(r.deltaTimes, offset) })),
+  }));
+}
+
+const shift = (times: number[], offsetMs: number): number[] => times.map((t) => t - offsetMs);
+
+/** Runs `calls` over the caller processes and resolves with every record, in the bench's clock. */
+async function runCallers(
+  callers: ChildProcess[],
+  clocks: readonly ClockOffset[],
+  request: Omit<CallerRunRequest, 'calls'>,
+  calls: CallerRunRequest['calls'],
+): Promise<CallerCallRecord[]> {
+  const done = callers.map(async (child, p) => {
+    const share = calls.filter((_, i) => i % callers.length === p);
+    const result = nextMessage<Extract<CallerMessage, { type: 'done' }>>(child, 'done', request.hangUpAt - epochMs() + 30_000);
+    child.send({ ...request, calls: share } satisfies CallerRunRequest);
+    const offset = clocks[p]?.offsetMs ?? 0;
+    return (await result).calls.map((c) => ({ ...c, frameTimes: shift(c.frameTimes, offset), mediaTimes: shift(c.mediaTimes, offset), clearTimes: shift(c.clearTimes, offset) }));
+  });
+  return (await Promise.all(done)).flat();
+}
+
+async function startCallers(count: number): Promise<ChildProcess[]> {
+  const callers = Array.from({ length: count }, () => spawnTsx(CALLER_FILE));
+  await Promise.all(callers.map((c) => nextMessage(c, 'ready', 30_000)));
+  return callers;
+}
+
+/** Runs one rung; every child it started is stopped before it returns. */
+export async function runRung(options: RungOptions): Promise<RungResult> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
+  let warnLines = 0;
+  let errorLines = 0;
+  const errorSamples: string[] = [];
+  const server = spawnTsx(SERVER_FILES[options.server], {
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      OPENAI_REALTIME_URL: options.fakeUrl,
+      CLASSIFIER: 'keyword',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
+    nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+    onLine: (line) => {
+      const level = /"level":(\d+)/.exec(line)?.[1];
+      if (level === undefined || Number(level) >= 50) {
+        errorLines += 1;
+        if (errorSamples.length < 5) errorSamples.push(line.slice(0, 300));
+      } else if (Number(level) >= 40) warnLines += 1;
+    },
+  });
+  const callerCount = Math.max(1, Math.ceil(options.calls / CALLS_PER_CALLER_PROCESS));
+  const [callers] = await Promise.all([startCallers(callerCount), waitHealthy(port, server, 60_000)]);
+  const pid = server.pid as number;
+  const callerClocks: ClockOffset[] = [];
+  for (const caller of callers) callerClocks.push(await measureOffset(caller));
+  const toleranceMs = Math.max(...callerClocks.map((c) => c.uncertaintyMs)) + options.fakeClock.uncertaintyMs;
+  const base = { type: 'run' as const, connectBaseUrl: `http://127.0.0.1:${port}`, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN };
+  try {
+    // Warm-up: lazily loaded modules and JIT-compiled code belong in the idle baseline, not in the per-call figures.
+    const warmStart = epochMs() + 100;
+    await runCallers(callers.slice(0, 1), callerClocks, { ...base, stopFramesAt: warmStart + WARMUP_MS, hangUpAt: warmStart + WARMUP_MS + 300 }, Array.from({ length: WARMUP_CALLS }, (_, i) => ({ callId: 4000 + i, startAt: warmStart + i * 50 })));
+    await collectFake(options.fake, options.fakeClock);
+    await sleep(1000);
+    const rssBaseline = rssBytes(pid);
+
+    const rampMs = Math.max(MIN_RAMP_MS, options.calls * RAMP_MS_PER_CALL);
+    const t0 = epochMs() + 200;
+    const from = t0 + rampMs + SETTLE_MS;
+    const to = from + options.windowMs;
+    const calls = Array.from({ length: options.calls }, (_, i) => ({ callId: i, startAt: t0 + (i * rampMs) / options.calls }));
+    const records = runCallers(callers, callerClocks, { ...base, stopFramesAt: to, hangUpAt: to + DRAIN_MS }, calls);
+    await sleep(from - epochMs());
+    const cpuStart = cpuMs(pid);
+    const rss: number[] = [];
+    while (epochMs() < to - RSS_SAMPLE_MS / 2) {
+      await sleep(Math.min(RSS_SAMPLE_MS, to - epochMs()));
+      rss.push(rssBytes(pid));
+    }
+    await sleep(to - epochMs());
+    const cpuUsed = cpuMs(pid) - cpuStart;
+    const callerRecords = await records;
+    const sessions = await collectFake(options.fake, options.fakeClock);
+    if (options.dumpDir) {
+      writeFileSync(path.join(options.dumpDir, `rung-${options.server}-${options.calls}.json`), JSON.stringify({ from, to, callerRecords, sessions }));
+    }
+    const analysis: RungAnalysis = analyseRung(callerRecords, sessions, from, to, toleranceMs);
+    const windowS = options.windowMs / 1000;
+    const cpuPerCallSecond = cpuUsed / (options.calls * windowS);
+    const rssPeak = Math.max(rssBaseline, ...rss);
+    const mib = (bytes: number): number => bytes / (1024 * 1024);
+    return {
+      server: options.server,
+      calls: options.calls,
+      windowS,
+      cpuMsPerCallSecond: cpuPerCallSecond,
+      callsPerCore: 1000 / cpuPerCallSecond,
+      serverCoreShare: cpuUsed / options.windowMs,
+      rssBaselineMiB: mib(rssBaseline),
+      rssPeakMiB: mib(rssPeak),
+      rssPerCallMiB: mib(rssPeak - rssBaseline) / options.calls,
+      inbound: summarize(analysis.inboundMs),
+      outbound: summarize(analysis.outboundMs),
+      firstAudio: summarize(analysis.firstAudioMs),
+      bargeIn: summarize(analysis.bargeMs),
+      framesSent: analysis.framesSent,
+      framesLost: analysis.framesLost,
+      framesLostAtStart: analysis.framesLostAtStart,
+      outputLostMs: analysis.outputLostMs,
+      bargeInsMissed: analysis.bargeInsMissed,
+      failedCalls: analysis.failedCalls,
+      unmatchedCalls: analysis.unmatchedCalls,
+      closedByServer: analysis.closedByServer,
+      violations: analysis.violations,
+      mismatches: analysis.mismatches,
+      fakeErrors: analysis.fakeErrors,
+      clockUncertaintyMs: toleranceMs,
+      serverWarnLines: warnLines,
+      serverErrorLines: errorLines,
+      serverErrorSamples: errorSamples,
+    };
+  } finally {
+    await Promise.all([stopChild(server), ...callers.map((c) => stopChild(c))]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
