@@ -115,6 +115,53 @@ describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', (
     expect(r.fake.totalConnections).toBe(1);
   });
 
+  it('barges in: clears Twilio and truncates the reply at the position the caller\'s mark echoes confirmed', async () => {
+    const fixture = await readFixture(path.join(FIXTURES, 'barge-in-during-reply.jsonl'));
+    const [first, second] = fixture.header.utterances;
+    const r = await start({
+      script: {
+        greeting: { transcript: 'Hello.', durationMs: 300 },
+        turns: [
+          // Long enough that the caller's second sentence starts while this reply is still playing.
+          { userTranscript: first?.transcript ?? '', reply: { transcript: 'Let me look into that for you.', durationMs: 4_000 } },
+          { userTranscript: second?.transcript ?? '', reply: { transcript: 'Understood.', durationMs: 400 } },
+        ],
+      },
+    });
+    const result = await runSimulatedCall({
+      transport: networkTransport({ connectBaseUrl: r.localUrl }),
+      fixture,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      authToken: AUTH_TOKEN,
+      // Real time: the window the truncate must fall in is one 80 ms chunk, so call time must not be scaled.
+      speed: 1,
+    });
+    await waitFor(() => r.ended.length === 1 && r.fake.openConnections === 0);
+
+    // The caller may also have talked over the short greeting (that is a barge-in too); the reply's is the last.
+    expect(result.clears.length).toBeGreaterThanOrEqual(1);
+    expect(r.ended[0]?.bargeIns).toBe(result.clears.length);
+    const truncates = r.fake.clientEvents('conversation.item.truncate').map((e) => ({ itemId: String(e.item_id), audioEndMs: Number(e.audio_end_ms) }));
+    expect(truncates.length).toBeGreaterThanOrEqual(1);
+    // Marks are named generation:item:endMs. For each truncated item, what the caller really heard when the clear
+    // came lies between the last of its marks that played (echoed, not flushed) and the first one the clear
+    // flushed. The truncate must fall in that window, less a little for an echo still in flight on loopback.
+    const position = (name: string): number => Number(name.split(':')[2]);
+    const marksOf = (itemId: string) => result.marks.filter((m) => m.name.split(':')[1] === itemId);
+    for (const t of truncates) {
+      const played = marksOf(t.itemId).filter((m) => !m.flushed && m.echoedAtMs !== undefined).map((m) => position(m.name));
+      const flushed = marksOf(t.itemId).filter((m) => m.flushed).map((m) => position(m.name));
+      const lower = Math.max(0, ...played);
+      const upper = flushed.length > 0 ? Math.min(...flushed) : lower;
+      expect(t.audioEndMs).toBeGreaterThanOrEqual(lower - 20);
+      expect(t.audioEndMs).toBeLessThanOrEqual(Math.ceil(upper));
+    }
+    expect(Math.max(...truncates.map((t) => t.audioEndMs))).toBeGreaterThan(0);
+    // No truncate was rejected by the server, and the clear flushed the rest of the reply the caller had queued.
+    expect(r.fake.serverEvents('error')).toEqual([]);
+    expect(result.clears.at(-1)?.flushedMs).toBeGreaterThan(0);
+  });
+
   it('ends the Twilio stream when the Realtime side drops, so Twilio fetches the fallback TwiML', async () => {
     const fixture = await readFixture(path.join(FIXTURES, 'long-silence.jsonl'));
     const r = await start({ script: { greeting: { transcript: 'Hello.', durationMs: 300 } } });
