@@ -33,6 +33,8 @@ export interface CallSummary {
   readonly assistantTurns: number;
   readonly bargeIns: number;
   readonly agentChanges: readonly string[];
+  /** The intent behind each agent change, in the same order. */
+  readonly intents: readonly string[];
   readonly finalAgent: string;
 }
 
@@ -61,6 +63,9 @@ export class CallSession {
   readonly #startedAt: number;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #agentChanges: string[] = [];
+  readonly #intents: string[] = [];
+  /** Intent of the latest orchestrator result, paired with the agent change it causes. */
+  #lastIntent = '';
   #agent: string;
   #userTurns = 0;
   #assistantTurns = 0;
@@ -139,11 +144,15 @@ export class CallSession {
       assistantTurns: this.#assistantTurns,
       bargeIns: this.#bargeIns,
       agentChanges: [...this.#agentChanges],
+      intents: [...this.#intents],
       finalAgent: this.#agent,
     };
     const { callSid: _callSid, streamSid: _streamSid, ...fields } = summary;
     // The call's logger already carries callSid and streamSid.
-    this.#log.info({ ...fields, agentChanges: fields.agentChanges.join(','), media: transport.stats() }, 'call ended');
+    this.#log.info(
+      { ...fields, agentChanges: fields.agentChanges.join(','), intents: fields.intents.join(','), media: transport.stats() },
+      'call ended',
+    );
     try {
       this.#options.onEnded?.(summary);
     } catch (error) {
@@ -161,6 +170,7 @@ export class CallSession {
         this.#log.info({ role: event.role, itemId: event.itemId, text: event.text }, 'transcript');
         return;
       case 'intent':
+        this.#lastIntent = event.result.intent;
         this.#log.info({ intent: event.result.intent, confidence: event.result.confidence, agent: event.result.agent }, 'intent classified');
         return;
       case 'instructions_updated':
@@ -168,6 +178,7 @@ export class CallSession {
           this.#log.info({ previousAgent: this.#agent, agent: event.agent }, 'agent changed');
           this.#agent = event.agent;
           this.#agentChanges.push(event.agent);
+          this.#intents.push(this.#lastIntent);
         }
         return;
       case 'barge_in':
