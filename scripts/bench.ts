@@ -5,12 +5,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runLoadBench, type LoadReport } from './bench/load.js';
 import { runMediaPathBench } from './bench/media-path.js';
 import type { BenchSection } from './bench/section.js';
 
-const SECTIONS: readonly { readonly id: string; readonly run: () => BenchSection | Promise<BenchSection> }[] = [
+/** A section's result: a per-frame table, or a report that renders itself (the load ladder). */
+type SectionResult = BenchSection | LoadReport;
+
+const SECTIONS: readonly { readonly id: string; readonly run: () => SectionResult | Promise<SectionResult> }[] = [
   { id: 'media-path', run: runMediaPathBench },
+  { id: 'load', run: () => runLoadBench() },
 ];
+
+/** `--section <id>` runs only that section (repeatable); default all. */
+function selectedSections(argv: readonly string[]): Set<string> | undefined {
+  const ids = argv.flatMap((arg, i) => (arg === '--section' && argv[i + 1] ? [argv[i + 1] as string] : []));
+  return ids.length > 0 ? new Set(ids) : undefined;
+}
 
 function formatTable(section: BenchSection): string {
   const header = ['operation', 'median µs', 'p99 µs', 'x realtime', 'frames'];
@@ -33,11 +44,13 @@ function formatTable(section: BenchSection): string {
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, BenchSection> = {};
+  const results: Record<string, SectionResult> = {};
+  const only = selectedSections(process.argv);
   for (const section of SECTIONS) {
+    if (only && !only.has(section.id)) continue;
     const result = await section.run();
     results[section.id] = result;
-    console.log(`${formatTable(result)}\n`);
+    console.log(`${'kind' in result ? `${result.title}\n${result.text}` : formatTable(result)}\n`);
   }
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const dir = path.join(root, 'bench', 'results');
