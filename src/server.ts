@@ -16,6 +16,7 @@ import { buildApp } from './http/app.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
 import type { Logger } from './logger.js';
+import type { ServiceEvent } from './service/service-events.js';
 import type { Clock } from './telephony/clock.js';
 
 /** How often old orchestrator threads are pruned while the server runs (also once at boot). */
@@ -30,6 +31,7 @@ export interface VoiceBotOptions {
   readonly classifier?: IntentClassifier;
   readonly createRealtimeClient?: RealtimeClientFactory;
   readonly onCallEnded?: (summary: CallSummary) => void;
+  readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
   readonly decorateMediaSocket?: MediaSocketDecorator;
 }
 
@@ -59,6 +61,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.createRealtimeClient ? { createRealtimeClient: options.createRealtimeClient } : {}),
       ...(options.onCallEnded ? { onCallEnded: options.onCallEnded } : {}),
+      ...(options.onServiceEvent ? { onServiceEvent: options.onServiceEvent } : {}),
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);

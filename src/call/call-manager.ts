@@ -13,6 +13,7 @@ import type { RealtimeClientLike } from '../infrastructure/realtime-client-event
 import type { Logger } from '../logger.js';
 import { RealtimeService } from '../service/realtime-service.js';
 import { serviceConfigFrom } from '../service/service-config.js';
+import type { ServiceEvent } from '../service/service-events.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
@@ -32,6 +33,8 @@ export interface CallManagerOptions {
   readonly prewarmTtlMs?: number;
   /** Called after each call's teardown (call records, tests, the demo). */
   readonly onCallEnded?: (summary: CallSummary) => void;
+  /** Observes every service event of every call (metrics, the demo's live transcript); must not throw. */
+  readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -112,6 +115,8 @@ export class CallManager implements CallHandler {
       orchestrator,
       { client, playback: transport, logger, callSid: start.callSid },
     );
+    const observe = this.#options.onServiceEvent;
+    if (observe) service.on((event) => observe(start.callSid, event));
     const session = new CallSession({
       callSid: start.callSid,
       streamSid: start.streamSid,
