@@ -69,14 +69,16 @@ export class StreamTokenStore {
   /**
    * Moves a live token from a provisional key to the real CallSid. An outbound call's inline TwiML must carry its
    * token before Twilio has assigned the CallSid; the token is issued under a random key, then bound once
-   * `calls.create` returns (long before the callee answers and the stream starts). False when the key is gone.
+   * `calls.create` returns. `ttlMs` restarts its lifetime, because an outbound call rings (up to a minute) before
+   * its stream starts. False when the key is gone or expired. A longer TTL can leave an expired entry behind this
+   * one in sweep order; that entry stays bounded by `maxEntries` and `consume` still refuses it.
    */
-  rebind(provisionalKey: string, callSid: string): boolean {
+  rebind(provisionalKey: string, callSid: string, ttlMs: number = this.#ttlMs): boolean {
     const entry = this.#entries.get(provisionalKey);
     this.#entries.delete(provisionalKey);
     if (!entry || this.#clock.now() >= entry.expiresAtMs) return false;
     this.#entries.delete(callSid);
-    this.#entries.set(callSid, entry);
+    this.#entries.set(callSid, { token: entry.token, expiresAtMs: this.#clock.now() + ttlMs });
     return true;
   }
 
