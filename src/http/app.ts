@@ -5,12 +5,15 @@
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { OutboundCallRegistry } from '../actions/outbound-call-registry.js';
+import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import { systemClock, type Clock } from '../telephony/clock.js';
 import type { MediaSocketDecorator } from './media-route.js';
 import { StreamTokenStore } from '../telephony/stream-token-store.js';
+import { registerCallsRoute, withOutboundStatus } from './calls-route.js';
 import { registerHealthRoute } from './health-route.js';
 import { registerMediaRoute } from './media-route.js';
 import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
@@ -31,6 +34,13 @@ export interface AppDeps {
   readonly handshakeTimeoutMs?: number;
   /** Wraps each authenticated media socket before the handshake (e.g. the call recorder of `RECORD_CALLS`). */
   readonly decorateMediaSocket?: MediaSocketDecorator;
+  /** Enables `POST /calls` (still 404 while `config.callsApiKey` is unset): Twilio REST control and call state. */
+  readonly outbound?: {
+    readonly control: TwilioCallControl;
+    readonly registry?: OutboundCallRegistry;
+    /** Agent names a call may request (the catalogue's). */
+    readonly agents?: readonly string[];
+  };
 }
 
 /** Creates the app with every route registered and ready; the caller listens or injects. */
@@ -43,10 +53,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(websocket, { options: { maxPayload: MAX_WS_PAYLOAD_BYTES } });
   registerHealthRoute(app);
-  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler: deps.callHandler, tokenStore });
+  const registry = deps.outbound ? (deps.outbound.registry ?? new OutboundCallRegistry(clock)) : undefined;
+  const callHandler = registry ? withOutboundStatus(deps.callHandler, registry) : deps.callHandler;
+  if (deps.outbound && registry) {
+    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokenStore, registry, agents: deps.outbound.agents });
+  }
+  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore });
   registerMediaRoute(app, {
     config: deps.config,
-    callHandler: deps.callHandler,
+    callHandler,
     tokenStore,
     clock,
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
