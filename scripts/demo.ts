@@ -1,0 +1,135 @@
+/**
+ * `npm run demo`: one whole call with no account and no network. Starts the real server on loopback, the local
+ * Realtime fake (scripted replies with audible audio), the LangGraph orchestrator with the keyword classifier and
+ * a SQLite checkpointer, and the simulated Twilio caller replaying a recorded call. Prints the conversation, each
+ * agent change and the timings, writes the call's audio as WAV (caller left, bot right), and exits 0.
+ *
+ *   npm run demo [-- --fixture test/fixtures/calls/<name>.jsonl] [--speed 1] [--out out/demo-call.wav]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { callAudioWav } from './sim-caller/call-audio.js';
+import { networkTransport } from './sim-caller/network-transport.js';
+import { replayMismatches } from './sim-caller/replay-expectations.js';
+import { runSimulatedCall } from './sim-caller/sim-caller.js';
+import { fakeScriptForFixture } from './demo/fake-script.js';
+import type { CallSummary } from '../src/call/call-session.js';
+import { loadConfig } from '../src/config.js';
+import { readFixture } from '../src/fixtures/call-fixture.js';
+import { createLogger } from '../src/logger.js';
+import { createVoiceBot } from '../src/server.js';
+import type { ServiceEvent } from '../src/service/service-events.js';
+import { RealtimeFakeServer } from '../test/fakes/realtime-server.js';
+
+const PUBLIC_BASE_URL = 'https://demo.voicebot.invalid';
+const AUTH_TOKEN = 'demo-auth-token';
+
+const { values } = parseArgs({
+  options: {
+    fixture: { type: 'string', default: 'test/fixtures/calls/intent-change-billing-then-cancel.jsonl' },
+    speed: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'out/demo-call.wav' },
+    'data-dir': { type: 'string', default: 'data/demo' },
+  },
+});
+
+const speed = Number(values.speed);
+if (!(speed > 0)) throw new Error(`--speed must be a positive number, got ${values.speed}`);
+
+function stamp(ms: number): string {
+  return `${(ms / 1000).toFixed(2).padStart(6)} s`;
+}
+
+async function main(): Promise<void> {
+  const fixture = await readFixture(path.resolve(values.fixture));
+  const fake = await RealtimeFakeServer.start({ script: fakeScriptForFixture(fixture) });
+  const config = loadConfig({
+    PUBLIC_BASE_URL,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    OPENAI_REALTIME_URL: fake.url,
+    CLASSIFIER: 'keyword',
+    DATA_DIR: values['data-dir'],
+    PORT: '0',
+  });
+  const t0 = performance.now();
+  const lines: string[] = [];
+  const print = (line: string): void => {
+    lines.push(line);
+    console.log(line);
+  };
+  let transcriptAt = 0;
+  const updateLatencies: number[] = [];
+  const onServiceEvent = (_callSid: string, event: ServiceEvent): void => {
+    const at = performance.now() - t0;
+    switch (event.type) {
+      case 'transcript':
+        if (!event.final) return;
+        if (event.role === 'user') transcriptAt = performance.now();
+        print(`${stamp(at)}  ${event.role === 'user' ? 'caller' : 'bot   '}  ${event.text}`);
+        return;
+      case 'instructions_updated':
+        updateLatencies.push(performance.now() - transcriptAt);
+        print(`${stamp(at)}  ----->  agent is now "${event.agent ?? '?'}" (session.update ${(performance.now() - transcriptAt).toFixed(1)} ms after the transcript)`);
+        return;
+      case 'intent':
+        if (event.result.intent !== 'none') print(`${stamp(at)}  intent  ${event.result.intent} (confidence ${event.result.confidence.toFixed(2)})`);
+        return;
+      case 'barge_in':
+        print(`${stamp(at)}  barge-in: Twilio cleared, truncated at ${event.truncations.map((t) => `${t.audioEndMs} ms`).join(', ')}`);
+        return;
+      default:
+        return;
+    }
+  };
+  const ended: CallSummary[] = [];
+  const bot = await createVoiceBot(config, { logger: createLogger('warn'), onServiceEvent, onCallEnded: (s) => ended.push(s) });
+  try {
+    await bot.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = bot.app.server.address() as AddressInfo;
+    console.log(`Offline demo: server on 127.0.0.1:${port}, Realtime fake at ${fake.url}, ${bot.store.kind} store in ${config.dataDir}`);
+    console.log(`Replaying "${fixture.header.name}": ${fixture.header.description}`);
+    console.log(`(speed ${speed}x; the bot's voice is a scripted tone, its words are the fake's transcript)\n`);
+    const result = await runSimulatedCall({
+      transport: networkTransport({ connectBaseUrl: `http://127.0.0.1:${port}` }),
+      fixture,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      authToken: AUTH_TOKEN,
+      speed,
+    });
+    const deadline = Date.now() + 5_000;
+    while (ended.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const summary = ended[0];
+
+    const outFile = path.resolve(values.out);
+    mkdirSync(path.dirname(outFile), { recursive: true });
+    writeFileSync(outFile, callAudioWav(fixture, result.playback, Math.max(result.durationMs, result.playback.queueEndMs)));
+    const echoed = result.marks.filter((m) => m.echoedAtMs !== undefined && !m.flushed).length;
+    console.log('');
+    console.log(`call ended by the ${result.endedBy} after ${(result.durationMs / 1000).toFixed(1)} s of call time (${summary?.reason ?? 'no summary'})`);
+    console.log(`agents: ${[bot.catalogue.defaultAgent, ...(summary?.agentChanges ?? [])].join(' -> ')}`);
+    console.log(
+      `media: ${fake.clientEvents('input_audio_buffer.append').length} appends to the model, ${(result.botAudioMs / 1000).toFixed(1)} s of bot audio, ` +
+        `${echoed} marks played, ${result.clears.length} clear(s)`,
+    );
+    if (updateLatencies.length > 0) {
+      console.log(`transcript -> session.update: ${updateLatencies.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
+    }
+    console.log(`call audio written to ${path.relative(process.cwd(), outFile)}`);
+    const problems = replayMismatches(fixture.header.expect, { result, intents: summary?.intents, agents: summary?.agentChanges });
+    if (problems.length > 0) {
+      console.error(`\nthe call did not go as its recording expects:\n  ${problems.join('\n  ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await bot.close();
+    await fake.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
