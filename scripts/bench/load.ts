@@ -76,6 +76,7 @@ function errorsOf(r: RungResult): string {
   if (r.closedByServer) parts.push(`${r.closedByServer} closed early`);
   if (r.violations) parts.push(`${r.violations} twilio violations`);
   if (r.mismatches) parts.push(`${r.mismatches} mismatched`);
+  if (r.leakedAfterClearMs) parts.push(`${fmt(r.leakedAfterClearMs, 0)} ms of interrupted replies sent after their clear`);
   if (r.bargeInsMissed) parts.push(`${r.bargeInsMissed} barge-ins unanswered`);
   for (const [code, n] of Object.entries(r.fakeErrors)) parts.push(`${n} ${code}`);
   if (r.serverErrorLines) parts.push(`${r.serverErrorLines} server error logs`);
@@ -85,7 +86,7 @@ function errorsOf(r: RungResult): string {
 
 /** Renders rung results and the ours/official ratios as text tables. */
 export function renderLoadReport(rungs: readonly RungResult[]): string {
-  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
+  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'out+hold p50/p99', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
   const rows = rungs.map((r) => [
     r.server,
     String(r.calls),
@@ -95,6 +96,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     fmt(r.rssPerCallMiB, 3),
     lat(r.inbound),
     lat(r.outbound),
+    `${fmt(r.outboundHold.p50Ms)}/${fmt(r.outboundHold.p99Ms)}`,
     `${fmt(r.firstAudio.p50Ms)}/${fmt(r.firstAudio.p99Ms)}`,
     `${fmt(r.bargeIn.p50Ms)}/${fmt(r.bargeIn.p99Ms)}`,
     `${r.framesLost}/${r.framesSent} (${r.framesLostAtStart})`,

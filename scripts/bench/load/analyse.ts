@@ -2,21 +2,29 @@
  * Turns one rung's caller and fake records into latencies and losses, matching calls by the tag in their first
  * frames. Inbound: frame k of a call ↔ append k - firstFrame of its session (both bridges forward exactly one append per 20 ms
  * frame when no timestamp gap needs filling, and the caller sends gap-free timestamps). Outbound: the caller cuts
- * the bot's audio into replies (a `clear` or a 300 ms pause starts the next); reply j ↔ the j-th response that sent
- * audio; a media message ending at byte B of its reply ↔ the first delta whose audio reaches B (minus a small
- * tolerance for the resampler's tail). Barge-in: each interrupting `speech_started` ↔ the first `clear` after it.
+ * the bot's audio into replies (a `clear` or a 300 ms pause starts the next); a reply ↔ the latest response that had
+ * begun sending when it began (a second reply of one response is audio leaked after a `clear`). Per delta, the
+ * latency runs to the first media message holding any of its audio (by byte position, with a small tolerance for
+ * the resampler's tail); per media message, from the delta that completed it (which adds chunking hold-back). Barge-in: each interrupting `speech_started` ↔ the first `clear` after it.
  */
-import type { CallerCallRecord, FakeSessionRecord } from './records.js';
+import type { CallerCallRecord, FakeResponseRecord, FakeSessionRecord } from './records.js';
 
 /** Position slack when matching media to deltas: the downsampler's tail (< 3 ms) shifts later replies slightly. */
 const POSITION_TOLERANCE_BYTES = 24;
+/** Marks a reply segment that repeats an already answered response (audio leaked after a `clear`). */
+const LEAKED = -2;
+/** A reply segment may begin this much before its response's first delta is stamped (clock sync slack). */
+const SEGMENT_START_SLACK_MS = 1;
 /** A `clear` later than this after a barge-in does not count as its answer. */
 const BARGE_MATCH_WINDOW_MS = 2000;
 
 /** Raw samples and counters of one rung. */
 export interface RungAnalysis {
   readonly inboundMs: number[];
+  /** Per delta: from the delta leaving the fake to the first media carrying its audio reaching the caller. */
   readonly outboundMs: number[];
+  /** Per media: from the delta that completed its audio (includes the bridge's hold-back of partial chunks). */
+  readonly outboundHoldMs: number[];
   readonly firstAudioMs: number[];
   readonly bargeMs: number[];
   readonly framesSent: number;
@@ -24,6 +32,8 @@ export interface RungAnalysis {
   /** Of `framesLost`, frames the bridge dropped before its Realtime socket was open (call start). */
   readonly framesLostAtStart: number;
   readonly outputLostMs: number;
+  /** Audio of an interrupted reply that reached the caller after its `clear` (heard after the barge-in). */
+  readonly leakedAfterClearMs: number;
   readonly bargeInsMissed: number;
   readonly failedCalls: number;
   readonly unmatchedCalls: number;
@@ -54,12 +64,14 @@ export function analyseRung(
   const out: RungAnalysis = {
     inboundMs: [],
     outboundMs: [],
+    outboundHoldMs: [],
     firstAudioMs: [],
     bargeMs: [],
     framesSent: 0,
     framesLost: 0,
     framesLostAtStart: 0,
     outputLostMs: 0,
+    leakedAfterClearMs: 0,
     bargeInsMissed: 0,
     failedCalls: 0,
     unmatchedCalls: 0,
@@ -111,30 +123,54 @@ function analyseOutput(
   session: FakeSessionRecord,
   inWindow: (t: number) => boolean,
   push: (list: number[], ms: number) => void,
-  out: { outboundMs: number[]; firstAudioMs: number[]; outputLostMs: number },
+  out: { outboundMs: number[]; outboundHoldMs: number[]; firstAudioMs: number[]; outputLostMs: number; leakedAfterClearMs: number; mismatches: number },
 ): void {
   const responses = session.responses.filter((r) => r.deltaTimes.length > 0);
-  const received = new Map<number, number>();
-  let lastSegment = -1;
+  // Each reply segment belongs to the latest response that had started sending when the segment began; a second
+  // segment of the same response is its audio arriving after a `clear` (a barge-in leak), kept out of the latencies.
+  const media = responses.map(() => ({ times: [] as number[], ends: [] as number[] }));
+  const segmentResponse = new Map<number, number>();
+  let previousEnd = 0;
   for (let m = 0; m < call.mediaTimes.length; m++) {
     const segment = call.mediaSegments[m] as number;
     const at = call.mediaTimes[m] as number;
     const end = call.mediaEnds[m] as number;
-    received.set(segment, end);
-    const response = responses[segment];
-    if (!response) continue;
-    const firstOfSegment = segment !== lastSegment;
-    lastSegment = segment;
-    if (!inWindow(at)) continue;
-    let d = response.deltaEnds.findIndex((pos) => pos >= end - POSITION_TOLERANCE_BYTES);
-    if (d < 0) d = response.deltaEnds.length - 1;
-    push(out.outboundMs, at - (response.deltaTimes[d] as number));
-    if (firstOfSegment) push(out.firstAudioMs, at - (response.deltaTimes[0] as number));
+    if (!segmentResponse.has(segment)) {
+      previousEnd = 0;
+      let r = -1;
+      for (let j = 0; j < responses.length && (responses[j]?.deltaTimes[0] as number) <= at + SEGMENT_START_SLACK_MS; j++) r = j;
+      if (r < 0) out.mismatches += 1;
+      segmentResponse.set(segment, r >= 0 && (media[r]?.times.length ?? 0) > 0 ? LEAKED : r);
+    }
+    const r = segmentResponse.get(segment) as number;
+    if (r === LEAKED && inWindow(at)) out.leakedAfterClearMs += (end - previousEnd) / 8;
+    previousEnd = end;
+    if (r < 0) continue;
+    media[r]?.times.push(at);
+    media[r]?.ends.push(end);
   }
-  responses.forEach((response, j) => {
+  responses.forEach((response, r) => {
+    const { times, ends } = media[r] as { times: number[]; ends: number[] };
+    // Per delta: until the first of its audio leaves (the bridge's own delay).
+    let start = 0;
+    response.deltaEnds.forEach((deltaEnd, d) => {
+      const sentAt = response.deltaTimes[d] as number;
+      const m = ends.findIndex((e) => e > start + POSITION_TOLERANCE_BYTES);
+      start = deltaEnd;
+      if (m < 0 || !inWindow(sentAt)) return;
+      push(out.outboundMs, (times[m] as number) - sentAt);
+      if (d === 0) push(out.firstAudioMs, (times[m] as number) - sentAt);
+    });
+    // Per media message: since the delta that completed it (adds the chunker's hold-back of partial chunks).
+    ends.forEach((end, m) => {
+      const at = times[m] as number;
+      if (!inWindow(at)) return;
+      let d = response.deltaEnds.findIndex((pos) => pos >= end - POSITION_TOLERANCE_BYTES);
+      if (d < 0) d = response.deltaEnds.length - 1;
+      push(out.outboundHoldMs, at - (response.deltaTimes[d] as number));
+    });
     if (response.cancelled || !inWindow(response.deltaTimes[0] as number)) return;
-    const sent = response.deltaEnds[response.deltaEnds.length - 1] as number;
-    const missing = sent - (received.get(j) ?? 0);
+    const missing = (response.deltaEnds[response.deltaEnds.length - 1] as number) - (ends[ends.length - 1] ?? 0);
     if (missing > POSITION_TOLERANCE_BYTES) out.outputLostMs += missing / 8;
   });
 }

@@ -73,12 +73,14 @@ export interface RungResult {
   readonly rssPerCallMiB: number;
   readonly inbound: LatencySummary;
   readonly outbound: LatencySummary;
+  readonly outboundHold: LatencySummary;
   readonly firstAudio: LatencySummary;
   readonly bargeIn: LatencySummary;
   readonly framesSent: number;
   readonly framesLost: number;
   readonly framesLostAtStart: number;
   readonly outputLostMs: number;
+  readonly leakedAfterClearMs: number;
   readonly bargeInsMissed: number;
   readonly failedCalls: number;
   readonly unmatchedCalls: number;
@@ -241,12 +243,14 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       rssPerCallMiB: mib(rssPeak - rssBaseline) / options.calls,
       inbound: summarize(analysis.inboundMs),
       outbound: summarize(analysis.outboundMs),
+      outboundHold: summarize(analysis.outboundHoldMs),
       firstAudio: summarize(analysis.firstAudioMs),
       bargeIn: summarize(analysis.bargeMs),
       framesSent: analysis.framesSent,
       framesLost: analysis.framesLost,
       framesLostAtStart: analysis.framesLostAtStart,
       outputLostMs: analysis.outputLostMs,
+      leakedAfterClearMs: analysis.leakedAfterClearMs,
       bargeInsMissed: analysis.bargeInsMissed,
       failedCalls: analysis.failedCalls,
       unmatchedCalls: analysis.unmatchedCalls,
