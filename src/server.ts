@@ -4,6 +4,8 @@
  * the benchmarks build the same thing with a few boundaries overridden (clock, Realtime client, store).
  */
 import type { FastifyInstance } from 'fastify';
+import twilio from 'twilio';
+import { createTwilioCallControl, type TwilioCallControl } from './actions/twilio-call-control.js';
 import type { Config } from './config.js';
 import { CallManager, type RealtimeClientFactory } from './call/call-manager.js';
 import type { CallSummary } from './call/call-session.js';
@@ -33,6 +35,8 @@ export interface VoiceBotOptions {
   readonly onCallEnded?: (summary: CallSummary) => void;
   readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
   readonly decorateMediaSocket?: MediaSocketDecorator;
+  /** Twilio REST control (tests pass a fake); built from `TWILIO_ACCOUNT_SID` when omitted, none without it. */
+  readonly callControl?: TwilioCallControl;
 }
 
 /** The assembled server, not yet listening. */
@@ -52,6 +56,11 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const store = options.store ?? (await createCheckpointer(config, { logger }));
   try {
     const classifier = options.classifier ?? createClassifier(config, catalogue, logger);
+    const callControl =
+      options.callControl ??
+      (config.twilio.accountSid
+        ? createTwilioCallControl({ client: twilio(config.twilio.accountSid, config.twilio.authToken), logger })
+        : undefined);
     const createOrchestrator = createOrchestratorFactory({ catalogue, classifier, checkpointer: store, logger });
     const calls = new CallManager({
       config,
@@ -62,6 +71,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.createRealtimeClient ? { createRealtimeClient: options.createRealtimeClient } : {}),
       ...(options.onCallEnded ? { onCallEnded: options.onCallEnded } : {}),
       ...(options.onServiceEvent ? { onServiceEvent: options.onServiceEvent } : {}),
+      ...(callControl ? { callControl } : {}),
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
@@ -71,6 +81,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
+      ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
     });
 
     const prune = (): void => {

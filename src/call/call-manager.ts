@@ -3,6 +3,10 @@
  * `CallSession` per authenticated media stream (transport ⇄ `RealtimeService` ⇄ orchestrator), and ends every call
  * on shutdown. Per-call state lives in the sessions; the manager only indexes them by CallSid.
  */
+import { attachCallActions, type AttachedCallActions } from '../actions/call-actions-wiring.js';
+import { grantedToolNames } from '../actions/call-settings.js';
+import { createCallTools } from '../actions/call-tools.js';
+import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { AgentCatalogue } from '../domain/agent-catalogue.js';
 import { buildInstructions } from '../domain/instructions.js';
@@ -35,6 +39,8 @@ export interface CallManagerOptions {
   readonly onCallEnded?: (summary: CallSummary) => void;
   /** Observes every service event of every call (metrics, the demo's live transcript); must not throw. */
   readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
+  /** Twilio REST control; when set, calls get the telephony tools, DTMF relay and idle/duration timers. */
+  readonly callControl?: TwilioCallControl;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -50,6 +56,7 @@ export class CallManager implements CallHandler {
   readonly #createClient: RealtimeClientFactory;
   readonly #prewarmed: PrewarmedSessions;
   readonly #calls = new Map<string, CallSession>();
+  readonly #actions = new Map<string, AttachedCallActions>();
   readonly #running = new Set<Promise<void>>();
   readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly timer: TimerHandle }>();
   #closing = false;
@@ -79,7 +86,7 @@ export class CallManager implements CallHandler {
   onCallAnswered(call: IncomingCall): void {
     if (this.#closing) return;
     const agent = this.#options.catalogue.defaultAgent;
-    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }));
+    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid);
     if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
   }
 
@@ -102,7 +109,7 @@ export class CallManager implements CallHandler {
       // A stream that asked for another agent than the default gets its instructions once the session is open.
       connected = agent === catalogue.defaultAgent ? prewarmed.connected : prewarmed.connected.then(() => client.updateInstructions(instructions));
     } else {
-      client = this.#buildClient(agent, logger);
+      client = this.#buildClient(agent, logger, start.callSid);
       connected = client.connect();
     }
     const greeting = catalogue.agentsByName.get(agent)?.greeting;
@@ -130,6 +137,21 @@ export class CallManager implements CallHandler {
       onEnded: (summary) => this.#onEnded(session, summary),
     });
     this.#calls.set(start.callSid, session);
+    const control = this.#options.callControl;
+    if (control) {
+      const attached = attachCallActions({
+        callSid: start.callSid,
+        transport,
+        realtime: client,
+        control,
+        catalogue,
+        currentAgent: () => session.agent,
+        orchestrator,
+        logger,
+        clock: this.#clock,
+      });
+      this.#actions.set(start.callSid, attached);
+    }
     logger.info({ agent, prewarmed: prewarmed !== undefined }, 'call started');
     const running = session.run().catch((error: unknown) => {
       logger.error({ err: toError(error) }, 'call failed');
@@ -169,8 +191,10 @@ export class CallManager implements CallHandler {
     this.#endedReasons.clear();
   }
 
-  #buildClient(agent: string, logger: Logger): RealtimeClientLike {
+  #buildClient(agent: string, logger: Logger, callSid: string): RealtimeClientLike {
     const { config, catalogue } = this.#options;
+    // The tool list is fixed when the session opens (maybe while ringing); each tool finds the call's actions when run.
+    const tools = this.#options.callControl ? createCallTools(grantedToolNames(catalogue), () => this.#actions.get(callSid)?.actions) : undefined;
     return this.#createClient({
       name: agent,
       instructions: buildInstructions(catalogue, agent),
@@ -178,6 +202,7 @@ export class CallManager implements CallHandler {
       voice: config.openai.voice,
       apiKey: config.openai.apiKey,
       url: config.openai.realtimeUrl,
+      ...(tools ? { tools } : {}),
       logger,
     });
   }
@@ -187,8 +212,12 @@ export class CallManager implements CallHandler {
     // Bounded: the fallback request comes within seconds; forget the reason after a minute.
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
     this.#endedReasons.set(summary.callSid, { reason: summary.reason, timer });
+    const attached = this.#actions.get(summary.callSid);
+    this.#actions.delete(summary.callSid);
+    // A transfer also ends with Twilio's `stop`: the outcome, not the end reason, says where the caller went.
+    const record = attached ? { ...summary, ...attached.detach() } : summary;
     try {
-      this.#options.onCallEnded?.(summary);
+      this.#options.onCallEnded?.(record);
     } catch (error) {
       this.#log.error({ err: toError(error) }, 'call ended listener failed');
     }

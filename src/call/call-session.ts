@@ -5,6 +5,8 @@
  * - a Realtime close or fatal error closes the media socket, so Twilio runs the `<Connect action>` fallback
  *   (an apology and a hang-up) instead of leaving the caller on dead air.
  */
+import type { ActionRecord } from '../actions/action-log.js';
+import type { CallOutcome } from '../actions/call-actions.js';
 import type { AbstractOrchestrator } from '../domain/orchestrator.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +38,10 @@ export interface CallSummary {
   /** The intent behind each agent change, in the same order. */
   readonly intents: readonly string[];
   readonly finalAgent: string;
+  /** Telephony actions taken during the call (hang-up, transfer, digits...), when actions were enabled. */
+  readonly actions?: readonly ActionRecord[];
+  /** How actions ended the call (`transferred` means the `stop` was the transfer, not a hang-up). */
+  readonly outcome?: CallOutcome;
 }
 
 /** Everything one call is made of, built by the call manager. */
