@@ -21,6 +21,7 @@ import type { ServiceEvent } from '../service/service-events.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
+import { CONTEXT_PARAMETER_PREFIX } from '../telephony/twiml.js';
 import { PrewarmedSessions } from './prewarmed-sessions.js';
 
 /** Builds one Realtime connection; production passes the real `RealtimeClient`, tests may wrap or fake it. */
@@ -86,7 +87,7 @@ export class CallManager implements CallHandler {
   onCallAnswered(call: IncomingCall): void {
     if (this.#closing) return;
     const agent = this.#options.catalogue.defaultAgent;
-    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid);
+    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid, buildInstructions(this.#options.catalogue, agent));
     if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
   }
 
@@ -98,18 +99,20 @@ export class CallManager implements CallHandler {
     const { catalogue } = this.#options;
     const requested = start.customParameters.agent;
     const agent = requested !== undefined && catalogue.agentsByName.has(requested) ? requested : catalogue.defaultAgent;
-    const orchestrator = this.#options.createOrchestrator(start.callSid, { initialAgent: agent, logger });
-    const instructions = buildInstructions(catalogue, agent);
+    const parameters = contextParameters(start.customParameters);
+    const orchestrator = this.#options.createOrchestrator(start.callSid, { initialAgent: agent, instructionParameters: parameters, logger });
+    const instructions = buildInstructions(catalogue, agent, { parameters });
 
     const prewarmed = this.#prewarmed.adopt(start.callSid);
     let client: RealtimeClientLike;
     let connected: Promise<void>;
     if (prewarmed) {
       client = prewarmed.client;
-      // A stream that asked for another agent than the default gets its instructions once the session is open.
-      connected = agent === catalogue.defaultAgent ? prewarmed.connected : prewarmed.connected.then(() => client.updateInstructions(instructions));
+      // A stream that asked for another agent or carries call context gets its instructions once the session is open.
+      const prewarmedFits = agent === catalogue.defaultAgent && parameters === undefined;
+      connected = prewarmedFits ? prewarmed.connected : prewarmed.connected.then(() => client.updateInstructions(instructions));
     } else {
-      client = this.#buildClient(agent, logger, start.callSid);
+      client = this.#buildClient(agent, logger, start.callSid, instructions);
       connected = client.connect();
     }
     const greeting = catalogue.agentsByName.get(agent)?.greeting;
@@ -191,13 +194,13 @@ export class CallManager implements CallHandler {
     this.#endedReasons.clear();
   }
 
-  #buildClient(agent: string, logger: Logger, callSid: string): RealtimeClientLike {
+  #buildClient(agent: string, logger: Logger, callSid: string, instructions: string): RealtimeClientLike {
     const { config, catalogue } = this.#options;
     // The tool list is fixed when the session opens (maybe while ringing); each tool finds the call's actions when run.
     const tools = this.#options.callControl ? createCallTools(grantedToolNames(catalogue), () => this.#actions.get(callSid)?.actions) : undefined;
     return this.#createClient({
       name: agent,
-      instructions: buildInstructions(catalogue, agent),
+      instructions,
       model: config.openai.realtimeModel,
       voice: config.openai.voice,
       apiKey: config.openai.apiKey,
@@ -222,4 +225,14 @@ export class CallManager implements CallHandler {
       this.#log.error({ err: toError(error) }, 'call ended listener failed');
     }
   }
+}
+
+/**
+ * The call context an outbound call carried as `ctx.<key>` stream parameters (see `renderOutboundConnectStream`),
+ * or undefined when there is none. It reaches every instruction body built for the call.
+ */
+function contextParameters(custom: Readonly<Record<string, string>>): Record<string, string> | undefined {
+  const entries = Object.entries(custom).filter(([key]) => key.startsWith(CONTEXT_PARAMETER_PREFIX));
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(entries.map(([key, value]) => [key.slice(CONTEXT_PARAMETER_PREFIX.length), value]));
 }
