@@ -34,6 +34,8 @@ function speak(text: string, voice = 'en-us', wordsPerMinute = 165): Uint8Array 
 
 const say = (transcript: string, voice?: string): CallStep => ({ kind: 'speech', transcript, audio: speak(transcript, voice) });
 const silence = (ms: number): CallStep => ({ kind: 'silence', ms });
+/** Callers wait for the bot's greeting before they speak, as real callers do: a barge-in must be deliberate. */
+const LEAD_IN_MS = 3000;
 const dtmf = (digits: string, gapMs: number): CallStep[] => [...digits].flatMap((digit) => [{ kind: 'dtmf', digit } as const, silence(gapMs)]);
 
 /** Identity shared by the generated calls: redacted placeholders, exactly what the recorder would write. */
@@ -54,7 +56,7 @@ const calls: SyntheticCallSpec[] = [
     firstTimestampMs: 52,
     ...identity(1),
     steps: [
-      silence(700),
+      silence(LEAD_IN_MS),
       say('Hello! Hi, how are you doing today?'),
       silence(3500),
       say('I have a question about my bill. I was charged twice this month.'),
@@ -70,7 +72,7 @@ const calls: SyntheticCallSpec[] = [
     firstTimestampMs: 155,
     ...identity(2),
     steps: [
-      silence(600),
+      silence(LEAD_IN_MS),
       say('Hi, my internet keeps dropping every evening. Can you help me?'),
       // Long enough for the bot to start answering, short enough that it is still talking.
       silence(1600),
@@ -85,7 +87,7 @@ const calls: SyntheticCallSpec[] = [
     firstTimestampMs: 52,
     ...identity(3),
     steps: [
-      silence(500),
+      silence(LEAD_IN_MS),
       say('I would like to check my account balance.'),
       silence(3000),
       ...dtmf('4821#', 350),
@@ -101,7 +103,7 @@ const calls: SyntheticCallSpec[] = [
     firstTimestampMs: 155,
     ...identity(4),
     steps: [
-      silence(600),
+      silence(LEAD_IN_MS),
       say('Hello, I am calling about my bill.'),
       silence(3000),
       {
@@ -119,7 +121,7 @@ const calls: SyntheticCallSpec[] = [
     firstTimestampMs: 52,
     ...identity(5),
     steps: [
-      silence(500),
+      silence(LEAD_IN_MS),
       say('Hi, can you tell me about your faster internet plans?'),
       silence(16000),
       say('Hello? Are you still there?'),
@@ -134,7 +136,7 @@ const calls: SyntheticCallSpec[] = [
     ...identity(6),
     arrival: burstyArrival(20240607, 35),
     steps: [
-      silence(600),
+      silence(LEAD_IN_MS),
       say('Hi, I am calling about my internet bill.'),
       silence(3000),
       say('I was charged twice this month.'),

@@ -8,8 +8,8 @@ import type { CallFixture } from '../../src/fixtures/call-fixture.js';
 import type { FakeResponseScript, FakeScript } from '../../test/fakes/realtime/script.js';
 import { tone } from '../../test/fakes/realtime/script.js';
 
-/** The greeting's length: short, because recorded callers start talking well under a second into the call. */
-export const GREETING_MS = 400;
+/** The greeting's length; recorded callers wait 3 s for it (`LEAD_IN_MS` in scripts/make-fixtures.ts). */
+export const GREETING_MS = 1_500;
 
 /** Silence the fake's VAD waits before it ends a caller turn, plus the time the reply takes to start. */
 const TURN_END_MS = 700;

@@ -69,7 +69,7 @@ describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', (
       publicBaseUrl: PUBLIC_BASE_URL,
       authToken: AUTH_TOKEN,
       // Faster than real time, but slow enough that the server's own latencies stay small in call time: the
-      // caller's first words (at 752 ms) must not overlap the greeting, or that would rightly be a barge-in.
+      // caller's first words must not overlap the greeting, or that would rightly be a barge-in.
       speed: 3,
     });
     expect(result.violations).toEqual([]);
