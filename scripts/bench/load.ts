@@ -6,11 +6,11 @@
  * caller and fake processes (see BENCHMARKS.md). Quick ladder by default; `--full` or `BENCH_FULL=1` runs the long one.
  *
  * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official`,
- * `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
+ * `BENCH_PIN=1` (taskset pinning), `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nextMessage, spawnTsx, stopChild } from './load/children.js';
+import { cpuPlacement, nextMessage, spawnTsx, stopChild } from './load/children.js';
 import { measureOffset } from './load/clock-sync.js';
 import type { LatencySummary } from './load/latency-stats.js';
 import type { FakeMessage } from './load/records.js';
@@ -37,6 +37,8 @@ export interface LoadBenchOptions {
   readonly servers: readonly ServerKind[];
   readonly cpuProfDir?: string | undefined;
   readonly dumpDir?: string | undefined;
+  /** Pin the server to core 0 and the load generators to the other cores (`BENCH_PIN=1`; off by default: on a 2-core host one core is too little for the load generators). */
+  readonly pin: boolean;
 }
 
 /** What the load section returns: a printable report and the raw rung results. */
@@ -57,7 +59,7 @@ export function loadBenchOptions(argv: readonly string[] = process.argv, env: No
   if (!(windowS >= 1 && windowS <= 600)) throw new Error(`BENCH_WINDOW_S must be 1..600, got ${env.BENCH_WINDOW_S}`);
   const servers = (env.BENCH_SERVERS ?? 'ours,official').split(',').map((s) => s.trim()) as ServerKind[];
   if (servers.some((s) => s !== 'ours' && s !== 'official')) throw new Error(`BENCH_SERVERS must list ours and/or official, got ${env.BENCH_SERVERS}`);
-  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined };
+  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined, pin: env.BENCH_PIN === '1' };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -131,7 +133,8 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
 
 /** Runs the ladder for each server with one fake Realtime server for the whole run. */
 export async function runLoadBench(options: LoadBenchOptions = loadBenchOptions()): Promise<LoadReport> {
-  const fake = spawnTsx(FAKE_FILE);
+  const placement = cpuPlacement(options.pin);
+  const fake = spawnTsx(FAKE_FILE, { cpus: placement.load });
   const rungs: RungResult[] = [];
   try {
     const { url } = await nextMessage<Extract<FakeMessage, { type: 'ready' }>>(fake, 'ready', 30_000);
@@ -139,7 +142,7 @@ export async function runLoadBench(options: LoadBenchOptions = loadBenchOptions(
     for (const calls of options.ladder) {
       for (const server of options.servers) {
         process.stderr.write(`load: ${server} x${calls} for ${options.windowS} s...\n`);
-        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, cpuProfDir: options.cpuProfDir, dumpDir: options.dumpDir }));
+        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, serverCpus: placement.server, loadCpus: placement.load, cpuProfDir: options.cpuProfDir, dumpDir: options.dumpDir }));
       }
     }
   } finally {
@@ -147,7 +150,7 @@ export async function runLoadBench(options: LoadBenchOptions = loadBenchOptions(
   }
   return {
     kind: 'load',
-    title: `Load: concurrent simulated calls, ${options.windowS} s window per rung (server CPU/RSS from /proc; latency wall-clock on loopback)`,
+    title: `Load: concurrent simulated calls, ${options.windowS} s window per rung (server CPU/RSS from /proc; latency wall-clock on loopback; ${placement.server === undefined ? 'no CPU pinning' : `server pinned to CPU ${placement.server}, fake and callers to ${placement.load}`})`,
     options,
     rungs,
     text: renderLoadReport(rungs),

@@ -4,6 +4,7 @@
  * interrupted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 
 const live = new Set<ChildProcess>();
 let hooked = false;
@@ -32,14 +33,28 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra node flags (e.g. `--cpu-prof`). */
   readonly nodeFlags?: readonly string[];
+  /** CPU list for `taskset -c` (e.g. "0" or "1-3"); taskset execs node, so the pid stays the node process's. */
+  readonly cpus?: string | undefined;
   /** Collects stdout and stderr lines (the server's JSON logs) instead of discarding them. */
   readonly onLine?: (line: string) => void;
+}
+
+/**
+ * CPU placement: with two or more cores the server gets core 0 and the load generators (fake, callers) the rest,
+ * so the server's latency is not made of time slices lost to its own load (`BENCH_PIN=1`).
+ */
+export function cpuPlacement(pin: boolean): { readonly server: string | undefined; readonly load: string | undefined } {
+  const cores = os.cpus().length;
+  if (!pin || cores < 2) return { server: undefined, load: undefined };
+  return { server: '0', load: cores === 2 ? '1' : `1-${cores - 1}` };
 }
 
 /** Starts `file` under tsx with an IPC channel; the child is tracked and killed on exit. */
 export function spawnTsx(file: string, options: SpawnOptions = {}): ChildProcess {
   hookExit();
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', file], {
+  const args = [...(options.nodeFlags ?? []), '--import', 'tsx', file];
+  const [command, commandArgs] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
   });

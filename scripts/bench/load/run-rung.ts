@@ -51,6 +51,9 @@ export interface RungOptions {
   readonly fake: ChildProcess;
   /** The fake's clock offset, measured once when it started. */
   readonly fakeClock: ClockOffset;
+  /** `taskset -c` lists for the server and the callers (undefined: no pinning). */
+  readonly serverCpus?: string | undefined;
+  readonly loadCpus?: string | undefined;
   /** Directory where the raw caller and fake records of the rung are written, when set. */
   readonly dumpDir?: string | undefined;
   /** Directory for `--cpu-prof` output of the server, when profiling. */
@@ -158,8 +161,8 @@ async function runCallers(
   return (await Promise.all(done)).flat();
 }
 
-async function startCallers(count: number): Promise<ChildProcess[]> {
-  const callers = Array.from({ length: count }, () => spawnTsx(CALLER_FILE));
+async function startCallers(count: number, cpus: string | undefined): Promise<ChildProcess[]> {
+  const callers = Array.from({ length: count }, () => spawnTsx(CALLER_FILE, { cpus }));
   await Promise.all(callers.map((c) => nextMessage(c, 'ready', 30_000)));
   return callers;
 }
@@ -182,6 +185,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     },
+    cpus: options.serverCpus,
     nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
     onLine: (line) => {
       const level = /"level":(\d+)/.exec(line)?.[1];
@@ -192,7 +196,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     },
   });
   const callerCount = Math.max(1, Math.ceil(options.calls / CALLS_PER_CALLER_PROCESS));
-  const [callers] = await Promise.all([startCallers(callerCount), waitHealthy(port, server, 60_000)]);
+  const [callers] = await Promise.all([startCallers(callerCount, options.loadCpus), waitHealthy(port, server, 60_000)]);
   const pid = server.pid as number;
   const callerClocks: ClockOffset[] = [];
   for (const caller of callers) callerClocks.push(await measureOffset(caller));
