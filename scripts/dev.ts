@@ -4,10 +4,10 @@
  * domain. The number's previous webhook is restored on exit, Ctrl-C included.
  */
 import { loadConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
+import { loadOrExit } from '../src/load-or-exit.js';
 import { createLogger } from '../src/logger.js';
 import { createVoiceBot } from '../src/server.js';
-import { devServerEnv, loadDevTunnelConfig, readDevEnvironment, type DevTunnelConfig } from '../src/dev-tunnel/dev-tunnel-config.js';
+import { devServerEnv, loadDevTunnelConfig, readDevEnvironment } from '../src/dev-tunnel/dev-tunnel-config.js';
 import { twilioPhoneNumberWebhooks } from '../src/dev-tunnel/phone-number-webhooks.js';
 import { DevTunnelStoppedError, startDevTunnel, type DevServer, type OnSignal } from '../src/dev-tunnel/run-dev-tunnel.js';
 import { ngrokTunnelOpener } from '../src/dev-tunnel/tunnel.js';
@@ -25,21 +25,9 @@ const onProcessSignal: OnSignal = (handler) => {
   };
 };
 
-function readDevConfig(env: ReturnType<typeof readDevEnvironment>): DevTunnelConfig {
-  try {
-    return loadDevTunnelConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
   const env = readDevEnvironment();
-  const devConfig = readDevConfig(env);
+  const devConfig = loadOrExit(() => loadDevTunnelConfig(env));
   const startServer = async (publicBaseUrl: string): Promise<DevServer> => {
     // The server listens on loopback only: the tunnel is its public door.
     const config = loadConfig({ ...devServerEnv(publicBaseUrl, env), HOST: '127.0.0.1', PORT: String(devConfig.port) });

@@ -2,25 +2,13 @@
  * The server's entry point (`npm start`): load the configuration, assemble the bot, listen, and close gracefully on
  * SIGINT/SIGTERM (every live call's media socket is closed, so Twilio runs its `<Connect action>` fallback).
  */
-import { loadConfig, type Config } from './config.js';
-import { ConfigError } from './errors.js';
+import { loadConfig } from './config.js';
+import { loadOrExit } from './load-or-exit.js';
 import { createLogger } from './logger.js';
 import { createVoiceBot } from './server.js';
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = loadOrExit(() => loadConfig());
   const logger = createLogger(config.logLevel);
   const bot = await createVoiceBot(config, { logger });
 
