@@ -86,11 +86,21 @@ function errorsOf(r: RungResult): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
+/** Share of a core above which a server counts as saturated (its queues grow and its per-call CPU is not comparable). */
+const SATURATED_CORE_SHARE = 0.9;
+/** Mid-call frame loss above this share also marks saturation. */
+const SATURATED_LOSS_SHARE = 0.001;
+
+/** True when the rung overloaded the server: the figures describe collapse, not cost. */
+export function isSaturated(r: RungResult): boolean {
+  return r.serverCoreShare >= SATURATED_CORE_SHARE || r.framesLost - r.framesLostAtStart > SATURATED_LOSS_SHARE * r.framesSent || r.failedCalls > 0;
+}
+
 /** Renders rung results and the ours/official ratios as text tables. */
 export function renderLoadReport(rungs: readonly RungResult[]): string {
   const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'out+hold p50/p99', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
   const rows = rungs.map((r) => [
-    r.server,
+    isSaturated(r) ? `${r.server}*` : r.server,
     String(r.calls),
     fmt(r.cpuMsPerCallSecond, 3),
     fmt(r.callsPerCore, 0),
@@ -111,7 +121,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     const official = rungs.find((r) => r.server === 'official' && r.calls === ours.calls);
     if (!official) continue;
     ratioRows.push([
-      'ours/official',
+      isSaturated(ours) || isSaturated(official) ? 'ours/official*' : 'ours/official',
       String(ours.calls),
       fmt(ours.cpuMsPerCallSecond / official.cpuMsPerCallSecond, 2),
       fmt(ours.rssPerCallMiB / official.rssPerCallMiB, 2),
@@ -127,6 +137,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     '',
     `targets: >= ${LOAD_TARGETS.callsPerCore} calls/core with p99 bridge latency <= ${LOAD_TARGETS.p99BridgeLatencyMs} ms and 0 frames lost; CPU per call <= ${LOAD_TARGETS.cpuRatioVsOfficial} x official; <= ${LOAD_TARGETS.rssPerCallMiB} MiB RSS per call`,
     'latency = wall clock between caller and fake processes on loopback (includes both socket hops: an upper bound on the bridge itself)',
+    `* saturated: the server used >= ${SATURATED_CORE_SHARE * 100}% of a core, lost > ${SATURATED_LOSS_SHARE * 100}% of frames mid-call or failed calls; its figures describe overload, not cost`,
   );
   return lines.join('\n');
 }
