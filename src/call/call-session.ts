@@ -119,7 +119,10 @@ export class CallSession {
     const output = service.process(transport.inboundAudio());
     service.greet();
     try {
-      for await (const chunk of output) transport.sendAudio(chunk.itemId, chunk.pcm);
+      for await (const chunk of output) {
+        if (chunk.pcm.length > 0) transport.sendAudio(chunk.itemId, chunk.pcm);
+        if (chunk.itemDone) transport.endItem(chunk.itemId);
+      }
     } catch (error) {
       this.#log.error({ err: toError(error) }, 'assistant audio pump failed');
       await this.end('realtime_error');

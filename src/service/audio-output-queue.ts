@@ -1,6 +1,11 @@
 /**
  * The service's outbound audio as an async iterable (pushed by the Realtime client, pulled by the carrier adapter).
  * Chunks not yet pulled are audio the caller has not heard, so a barge-in purges them.
+ *
+ * A chunk pushed while the consumer waits is handed over in a microtask, not at once: `ws` parses every frame of
+ * one socket read synchronously, so an audio delta and the `speech_started` right behind it are handled in the same
+ * tick. Delivering at once would put the delta in the consumer's hands before the barge-in could purge it, and it
+ * would reach the caller after the carrier's `clear`.
  */
 import type { ServiceAudioChunk } from './service-events.js';
 
@@ -8,6 +13,7 @@ import type { ServiceAudioChunk } from './service-events.js';
 export class AudioOutputQueue implements AsyncIterable<ServiceAudioChunk> {
   private buffer: ServiceAudioChunk[] = [];
   private waiting: ((result: IteratorResult<ServiceAudioChunk>) => void) | undefined;
+  private deliveryScheduled = false;
   private ended = false;
   private readonly onDeliver: ((chunk: ServiceAudioChunk) => void) | undefined;
 
@@ -19,15 +25,23 @@ export class AudioOutputQueue implements AsyncIterable<ServiceAudioChunk> {
   /** Adds a chunk; ignored after `end()`. */
   push(chunk: ServiceAudioChunk): void {
     if (this.ended) return;
-    const waiting = this.waiting;
-    if (waiting) {
-      this.waiting = undefined;
-      this.onDeliver?.(chunk);
-      waiting({ value: chunk, done: false });
-      return;
-    }
     this.buffer.push(chunk);
+    if (this.waiting && !this.deliveryScheduled) {
+      this.deliveryScheduled = true;
+      queueMicrotask(this.deliverToWaiting);
+    }
   }
+
+  /** Hands the oldest chunk to the waiting consumer, unless a purge emptied the buffer in the meantime. */
+  private readonly deliverToWaiting = (): void => {
+    this.deliveryScheduled = false;
+    const waiting = this.waiting;
+    const chunk = waiting ? this.buffer.shift() : undefined;
+    if (!waiting || !chunk) return;
+    this.waiting = undefined;
+    this.onDeliver?.(chunk);
+    waiting({ value: chunk, done: false });
+  };
 
   /** Drops every buffered chunk and returns the item ids they belonged to, in queue order. */
   purge(): string[] {

@@ -43,6 +43,9 @@ export interface RealtimeServiceOptions {
 
 const defaultClock: ServiceClock = { now: () => performance.now() };
 
+/** The empty PCM of an item's end marker. */
+const NO_AUDIO = new Int16Array(0);
+
 /** One call's Realtime agent; see the file comment. */
 export class RealtimeService {
   readonly config: ServiceConfig;
@@ -186,15 +189,17 @@ export class RealtimeService {
         this.inFlightItems = [];
         this.emit({ type: 'response_started', responseId: event.responseId });
         return;
-      case 'response_done':
+      case 'response_done': {
         // No delta of a response can follow its response.done, so its drop entry is no longer needed.
-        this.droppedResponses.delete(event.responseId);
+        const dropped = this.droppedResponses.delete(event.responseId);
         if (this.inFlightResponse === event.responseId) {
+          if (!dropped) for (const itemId of this.inFlightItems) this.output.push({ itemId, pcm: NO_AUDIO, itemDone: true });
           this.inFlightResponse = undefined;
           this.inFlightItems = [];
         }
         this.emit({ type: 'response_done', responseId: event.responseId, status: event.status });
         return;
+      }
       case 'tool_call':
         this.emit({ type: 'tool_call', name: event.name, callId: event.callId });
         return;

@@ -7,7 +7,13 @@ import type { OrchestratorResult } from '../domain/orchestrator.js';
 /** One chunk of assistant audio for the carrier: PCM16 mono 24 kHz tagged with its conversation item. */
 export interface ServiceAudioChunk {
   readonly itemId: string;
+  /** May be empty on the item's last chunk. */
   readonly pcm: Int16Array;
+  /**
+   * Set on the last chunk of an item (after its response is done), in order behind its audio, so the carrier can
+   * send the resampler's tail and any partial chunk at once instead of holding them.
+   */
+  readonly itemDone?: boolean;
 }
 
 /** One truncate the service sent during a barge-in. */

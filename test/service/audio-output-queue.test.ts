@@ -34,4 +34,23 @@ describe('AudioOutputQueue', () => {
     expect(collected).toEqual([]);
     expect(delivered).toEqual([]);
   });
+
+  it('never hands over a chunk that a purge in the same tick dropped (a delta and speech_started in one socket read)', async () => {
+    const delivered: string[] = [];
+    const queue = new AudioOutputQueue((c) => delivered.push(c.itemId));
+    const collected: string[] = [];
+    const consumer = (async () => {
+      for await (const c of queue) collected.push(c.itemId);
+    })();
+    await new Promise((r) => setImmediate(r));
+    queue.push(chunk('reply', 2400));
+    expect(queue.purge()).toEqual(['reply']);
+    await new Promise((r) => setImmediate(r));
+    queue.push(chunk('next', 480));
+    await new Promise((r) => setImmediate(r));
+    queue.end();
+    await consumer;
+    expect(collected).toEqual(['next']);
+    expect(delivered).toEqual(['next']);
+  });
 });

@@ -125,6 +125,9 @@ describe('RealtimeService against the fake Realtime server', () => {
     const greetingItem = (server.serverEvents('response.output_item.added')[0]!.item as { id: string }).id;
     expect(new Set(yielded.map((c) => c.itemId))).toEqual(new Set([greetingItem]));
     expect(events.find((e) => e.type === 'transcript' && e.final)).toMatchObject({ role: 'assistant', text: 'Welcome to Acme.' });
+    // After the response is done, the item's end follows its audio in order, so the carrier sends the tail at once.
+    await vi.waitFor(() => expect(yielded.at(-1)).toMatchObject({ itemId: greetingItem, itemDone: true }));
+    expect(yielded.filter((c) => c.itemDone)).toHaveLength(1);
   });
 
   it('applies an instruction update mid-response with one session.update, no cancel, no clear, no truncate', async () => {
