@@ -27,7 +27,11 @@ import { formatClearMessage, formatMarkMessage, formatMediaMessage, parseTwilioM
  */
 export const OUTBOUND_CHUNK_MS = 80;
 
-/** A partial chunk is sent after this long without more audio, so the end of a phrase is never held back. */
+/**
+ * A partial chunk is sent after this long without more audio, so the end of a phrase is never held back. While
+ * Twilio still has plenty queued, the partial waits longer (until that queue runs low): the next delta usually
+ * completes it first, which halves the messages of a steadily streamed reply. Item ends flush it at once.
+ */
 export const OUTBOUND_FLUSH_DELAY_MS = 40;
 
 /** Audio queued at Twilio beyond this is dropped with a warning (Twilio itself drops beyond 10 minutes). */
@@ -88,6 +92,7 @@ export class TwilioMediaTransport implements AudioSink {
   readonly #encoder: OutboundAudioEncoder;
   readonly #tracker = new PlaybackTracker();
   readonly #flushDelayMs: number;
+  readonly #chunkMs: number;
   readonly #maxQueuedMs: number;
   /** Item whose audio the encoder is cutting into chunks. */
   #currentItem: string | undefined;
@@ -113,6 +118,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#clock = options.clock ?? systemClock;
     this.#events = new TransportEventEmitter(options.logger);
     this.#flushDelayMs = options.outboundFlushDelayMs ?? OUTBOUND_FLUSH_DELAY_MS;
+    this.#chunkMs = options.outboundChunkMs ?? OUTBOUND_CHUNK_MS;
     this.#maxQueuedMs = options.maxQueuedOutboundMs ?? MAX_QUEUED_OUTBOUND_MS;
     this.#queue = new InboundAudioQueue({
       capacityChunks: options.inboundQueueChunks ?? INBOUND_QUEUE_CHUNKS,
@@ -124,7 +130,7 @@ export class TwilioMediaTransport implements AudioSink {
     });
     this.#encoder = new OutboundAudioEncoder({
       downsampler: options.downsampler ?? createDownsampler24kTo8k(),
-      chunkMs: options.outboundChunkMs ?? OUTBOUND_CHUNK_MS,
+      chunkMs: this.#chunkMs,
       onChunk: (mulaw) => this.#sendChunk(mulaw),
     });
     this.#socket.on('message', this.#onMessage);
@@ -333,10 +339,12 @@ export class TwilioMediaTransport implements AudioSink {
 
   #armFlush(): void {
     if (this.#flushTimer !== undefined) return;
+    // Confirmed playback lags the truth by up to one chunk, so keep two chunks of margin before Twilio runs dry.
+    const runsLowInMs = this.#tracker.queuedMs() - 2 * this.#chunkMs;
     this.#flushTimer = this.#clock.setTimeout(() => {
       this.#flushTimer = undefined;
       if (!this.ended) this.#encoder.flushPartial();
-    }, this.#flushDelayMs);
+    }, Math.max(this.#flushDelayMs, runsLowInMs));
   }
 
   #cancelFlush(): void {

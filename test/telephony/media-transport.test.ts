@@ -183,6 +183,21 @@ describe('TwilioMediaTransport outbound', () => {
     expect(marks(socket)).toEqual(['g0:item_a:80', 'g0:item_a:100']);
   });
 
+  it('holds a partial chunk while Twilio has plenty queued and sends it before the queue runs low', () => {
+    const { socket, clock, transport } = setup();
+    transport.sendAudio('item_a', pcm24k(1020));
+    // 12 full chunks (960 ms) went out; 60 ms wait for the next delta, which usually completes the chunk.
+    expect(mediaBytes(socket)).toHaveLength(12);
+    clock.advance(40);
+    expect(mediaBytes(socket)).toHaveLength(12);
+    // Unconfirmed queue 960 ms, less two chunks of margin: the partial goes out 800 ms later at the latest.
+    clock.advance(759);
+    expect(mediaBytes(socket)).toHaveLength(12);
+    clock.advance(1);
+    expect(mediaBytes(socket)).toEqual([...Array<number>(12).fill(640), 480]);
+    expect(marks(socket).at(-1)).toBe('g0:item_a:1020');
+  });
+
   it('endItem sends the resampler tail and the partial chunk at once', () => {
     const { socket, clock, transport } = setup();
     transport.sendAudio('item_a', pcm24k(100));
