@@ -88,7 +88,8 @@ export function compileIntentGraph(options: IntentGraphOptions) {
   const policy = options.policy ?? DEFAULT_ROUTING_POLICY;
 
   return new StateGraph(IntentState)
-    .addNode('ingest', function ingest(state) {
+    .addNode('ingest', async function ingest(state) {
+      await yieldToIo();
       const newest = state.window.at(-1);
       const skipped = newest === undefined || isFillerTurn(newest.text);
       return {
@@ -101,6 +102,7 @@ export function compileIntentGraph(options: IntentGraphOptions) {
       };
     })
     .addNode('classify', async function classify(state, config) {
+      await yieldToIo();
       const signal = config.signal ?? new AbortController().signal;
       const transcriptWindow = state.window.map((turn) => turn.text);
       const answer = await classifier.classify({ transcriptWindow, currentIntent: state.intent ?? undefined }, signal);
@@ -108,7 +110,8 @@ export function compileIntentGraph(options: IntentGraphOptions) {
       const known = answer && catalogue.agentByIntent.has(answer.intent);
       return { classification: known ? { intent: answer.intent, confidence: clamp01(answer.confidence) } : null };
     })
-    .addNode('route', function route(state) {
+    .addNode('route', async function route(state) {
+      await yieldToIo();
       const activeAgent = state.activeAgent ?? catalogue.defaultAgent;
       const { classification } = state;
       if (!classification) return { outcome: 'unclassified' as const, candidateAgent: null, candidateStreak: 0 };
@@ -146,6 +149,15 @@ export function compileIntentGraph(options: IntentGraphOptions) {
 
 /** The compiled intent graph type. */
 export type IntentGraph = ReturnType<typeof compileIntentGraph>;
+
+/**
+ * Lets pending socket I/O run before the next stretch of graph work. A LangGraph run is one long promise chain
+ * (checkpoint reads and writes, channel bookkeeping, tracing scaffolding) that never returns to the event loop on its
+ * own; on a server carrying many calls that held every call's audio frames for tens of milliseconds per turn.
+ */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function clamp01(value: number): number {
   return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
