@@ -88,3 +88,23 @@ export async function measureOrchestratorLatency(samples = 200): Promise<Orchest
     maxMs: Math.max(...latencies),
   };
 }
+
+/** The orchestrator section of `npm run bench`, rendered as a one-row table. */
+export interface OrchestratorLatencyReport {
+  readonly kind: 'orchestrator';
+  readonly title: string;
+  readonly latency: OrchestratorLatency;
+  readonly text: string;
+}
+
+/** Runs the measurement and renders it for `scripts/bench.ts`. */
+export async function runOrchestratorLatencyBench(samples = 200): Promise<OrchestratorLatencyReport> {
+  const latency = await measureOrchestratorLatency(samples);
+  const text = [
+    '| path | samples | p50 ms | p99 ms | max ms |',
+    '|---|---|---|---|---|',
+    `| caller transcript -> session.update with the specialist's instructions | ${latency.samples} | ${latency.p50Ms.toFixed(2)} | ${latency.p99Ms.toFixed(2)} | ${latency.maxMs.toFixed(2)} |`,
+    '  wall clock on loopback: Realtime fake -> RealtimeClient -> RealtimeService -> LangGraph (keyword classifier, SQLite checkpointer) -> session.update back at the fake',
+  ].join('\n');
+  return { kind: 'orchestrator', title: 'Orchestrator: transcript received -> session.update sent (keyword classifier, SQLite on)', latency, text };
+}
