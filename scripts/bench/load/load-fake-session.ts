@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { muLawEncode } from '../../../src/audio/mulaw.js';
 import { decodeCallTagMuLaw, decodeCallTagPcm24k, TAG_FRAMES } from './call-tag.js';
 import { epochMs, type FakeResponseRecord, type FakeSessionRecord } from './records.js';
+import { initialSession } from '../../../test/fakes/realtime/fake-connection.js';
 
 /** Caller audio per scripted turn. */
 export const CYCLE_MS = 4000;
@@ -78,31 +79,7 @@ export class LoadFakeSession {
     this.#socket = socket;
     this.#ids = ids;
     this.record = { callId: undefined, firstFrame: undefined, format: 'pcm', appendTimes: [], responses: [], bargeTimes: [], errors: {} };
-    this.#session = {
-      type: 'realtime',
-      object: 'realtime.session',
-      id: ids.next('sess'),
-      model: 'gpt-realtime',
-      output_modalities: ['audio'],
-      instructions: '',
-      tools: [],
-      tool_choice: 'auto',
-      max_output_tokens: 'inf',
-      tracing: null,
-      truncation: 'auto',
-      prompt: null,
-      expires_at: Math.floor(Date.now() / 1000) + 3600,
-      include: null,
-      audio: {
-        input: {
-          format: { type: 'audio/pcm', rate: 24000 },
-          transcription: null,
-          noise_reduction: null,
-          turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200, idle_timeout_ms: null, create_response: true, interrupt_response: true },
-        },
-        output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'alloy', speed: 1 },
-      },
-    };
+    this.#session = initialSession(ids.next('sess'));
     socket.on('message', (data, isBinary) => this.#onMessage(isBinary ? '' : data.toString()));
     socket.on('close', () => this.dispose());
     this.#send({ type: 'session.created', session: this.#session });

@@ -54,7 +54,11 @@ interface ActiveResponse {
 const DEFAULT_FALLBACK: FakeResponseScript = { transcript: 'Sorry, could you repeat that?', durationMs: 600 };
 const DEFAULT_TONE_MS = 1_000;
 
-function initialSession(id: string): Record<string, unknown> {
+/**
+ * The `session` object of `session.created` as the GA server sends it before any `session.update` (the load
+ * benchmark's lean fake starts from it too).
+ */
+export function initialSession(id: string): Record<string, unknown> {
   return {
     type: 'realtime',
     object: 'realtime.session',
