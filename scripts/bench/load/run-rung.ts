@@ -60,8 +60,11 @@ export interface RungOptions {
   readonly cpuProfDir?: string | undefined;
 }
 
+/** The counters of `RungAnalysis` a rung reports as they are (its raw latency samples become summaries). */
+type RungCounters = Omit<RungAnalysis, 'inboundMs' | 'outboundMs' | 'outboundHoldMs' | 'firstAudioMs' | 'bargeMs'>;
+
 /** Everything one rung measured. */
-export interface RungResult {
+export interface RungResult extends RungCounters {
   readonly server: ServerKind;
   readonly calls: number;
   readonly windowS: number;
@@ -79,18 +82,6 @@ export interface RungResult {
   readonly outboundHold: LatencySummary;
   readonly firstAudio: LatencySummary;
   readonly bargeIn: LatencySummary;
-  readonly framesSent: number;
-  readonly framesLost: number;
-  readonly framesLostAtStart: number;
-  readonly outputLostMs: number;
-  readonly leakedAfterClearMs: number;
-  readonly bargeInsMissed: number;
-  readonly failedCalls: number;
-  readonly unmatchedCalls: number;
-  readonly closedByServer: number;
-  readonly violations: number;
-  readonly mismatches: number;
-  readonly fakeErrors: Record<string, number>;
   /** Bound on the cross-process clock error of each latency (from the clock sync's best round trips). */
   readonly clockUncertaintyMs: number;
   readonly serverWarnLines: number;
