@@ -98,7 +98,7 @@ export class RealtimeClient implements RealtimeClientLike {
     });
     this.transport = transport;
     this.session = session;
-    transport.setAudioSink((itemId, responseId, data) => this.onAudio(itemId, responseId, data));
+    transport.setAudioSink((itemId, responseId, pcm) => this.onAudio(itemId, responseId, pcm));
     transport.on('*', (event) => this.onServerEvent(event as RawEvent));
     transport.on('function_call', (call) =>
       this.emit({
@@ -166,10 +166,8 @@ export class RealtimeClient implements RealtimeClientLike {
         this.session?.sendMessage(input);
         return;
       }
-      if (input.length === 0) return;
-      // Buffer's base64 is native; the SDK's sendAudio builds a binary string byte by byte first.
-      const audio = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('base64');
-      transport.sendEvent({ type: 'input_audio_buffer.append', audio });
+      // Straight to the socket: the SDK's sendAudio builds a binary string byte by byte before its base64.
+      transport.appendAudio(input);
     } catch (error) {
       this.emit({ type: 'error', error: toError(error), recoverable: true });
     }
@@ -255,9 +253,7 @@ export class RealtimeClient implements RealtimeClientLike {
     });
   }
 
-  private onAudio(itemId: string, responseId: string, data: ArrayBuffer): void {
-    // A delta of odd byte length would make Int16Array throw; the trailing byte is dropped instead.
-    const pcm = new Int16Array(data, 0, data.byteLength >> 1);
+  private onAudio(itemId: string, responseId: string, pcm: Int16Array): void {
     this.receivedSamples.set(itemId, (this.receivedSamples.get(itemId) ?? 0) + pcm.length);
     this.emit({ type: 'audio', itemId, responseId, pcm });
   }

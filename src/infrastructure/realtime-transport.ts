@@ -9,19 +9,31 @@
  * - `_updateTracingConfig` sends nothing: the SDK would send a tracing-only `session.update` after
  *   `session.created` that carries no audio formats, and tracing would ship transcripts to OpenAI's dashboard.
  * Truncation and cancellation go through `truncateItem` and `cancelInFlight`, sent explicitly by the client.
+ *
+ * The socket is a `RealtimeWebSocket` (made through the SDK's `createWebSocket` hook, with the same headers the SDK
+ * would send): output-audio deltas reach the sink without the SDK's per-message parsing, and appends are written
+ * straight to it. The SDK's own `_onAudio` path stays wired to the same sink for a delta the fast path leaves alone.
  */
 import { OpenAIRealtimeWebSocket, type OpenAIRealtimeWebSocketOptions } from '@openai/agents-realtime';
 import type { TransportLayerAudio } from '@openai/agents-realtime';
+import { RealtimeWebSocket } from './realtime-websocket.js';
 
-/** Receives each decoded output-audio delta with the conversation item it belongs to. */
-export type TransportAudioSink = (itemId: string, responseId: string, data: ArrayBuffer) => void;
+/** Receives each decoded output-audio delta (PCM16 24 kHz) with the conversation item it belongs to. */
+export type TransportAudioSink = (itemId: string, responseId: string, pcm: Int16Array) => void;
 
 /** `OpenAIRealtimeWebSocket` without automatic interruption or tracing updates, with item-tagged audio. */
 export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
   private audioSink: TransportAudioSink | undefined;
+  private socket: RealtimeWebSocket | undefined;
 
-  constructor(options: OpenAIRealtimeWebSocketOptions = {}) {
-    super(options);
+  constructor(options: Omit<OpenAIRealtimeWebSocketOptions, 'createWebSocket' | 'skipOpenEventListeners'> = {}) {
+    const opened: { transport?: ControlledRealtimeTransport } = {};
+    super({
+      ...options,
+      // Called by connect(), after the constructor has returned, so `opened.transport` is set by then.
+      createWebSocket: async ({ url, apiKey }) => (opened.transport as ControlledRealtimeTransport).openSocket(url, apiKey),
+    });
+    opened.transport = this;
   }
 
   /** Sets where decoded audio goes; the SDK's `audio` event is not emitted (nobody plays audio inside the SDK). */
@@ -29,10 +41,17 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
     this.audioSink = sink;
   }
 
+  /** Appends PCM16 24 kHz to the input buffer; dropped (not thrown) when the socket is not open. */
+  appendAudio(pcm: Int16Array): void {
+    if (this.status === 'connected') this.socket?.appendAudio(pcm);
+  }
+
   /** The transport's `_onAudio` runs right after it recorded the delta's item id, so `currentItemId` is this delta's. */
   protected override _onAudio(audioEvent: TransportLayerAudio): void {
     const itemId = this.currentItemId;
-    if (itemId !== undefined) this.audioSink?.(itemId, audioEvent.responseId, audioEvent.data);
+    // A delta of odd byte length would make Int16Array throw; the trailing byte is dropped instead.
+    const pcm = new Int16Array(audioEvent.data, 0, audioEvent.data.byteLength >> 1);
+    if (itemId !== undefined) this.audioSink?.(itemId, audioEvent.responseId, pcm);
   }
 
   /** Disabled on purpose: barge-in is driven by the carrier's playback position, never by the SDK's clock. */
@@ -56,6 +75,14 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
    */
   cancelInFlight(): void {
     this._cancelResponse();
+  }
+
+  /** The SDK's default socket, as a `RealtimeWebSocket` whose deltas go to the sink. */
+  private openSocket(url: string, apiKey: string): RealtimeWebSocket {
+    const socket = new RealtimeWebSocket(url, { Authorization: `Bearer ${apiKey}`, ...this.getCommonRequestHeaders() });
+    socket.setOutputAudioHandler((itemId, responseId, pcm) => this.audioSink?.(itemId, responseId, pcm));
+    this.socket = socket;
+    return socket;
   }
 
   /** True while the socket is open; appends are dropped (not thrown) otherwise. */

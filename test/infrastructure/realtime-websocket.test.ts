@@ -1,0 +1,102 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import { RealtimeWebSocket, decodePcm16 } from '../../src/infrastructure/realtime-websocket.js';
+
+/** A loopback server that records what the client sends and lets the test push raw frames to it. */
+async function startServer(): Promise<{ url: string; peer: Promise<ServerSocket>; received: string[]; close: () => Promise<void> }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(server, 'listening');
+  const received: string[] = [];
+  const peer = new Promise<ServerSocket>((resolve) =>
+    server.once('connection', (socket) => {
+      socket.on('message', (data) => received.push(String(data)));
+      resolve(socket);
+    }),
+  );
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    peer,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function pcmBase64(samples: number[]): string {
+  return Buffer.from(Int16Array.from(samples).buffer).toString('base64');
+}
+
+describe('RealtimeWebSocket', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function connect(): Promise<{ client: RealtimeWebSocket; peer: ServerSocket; received: string[] }> {
+    const server = await startServer();
+    cleanups.push(server.close);
+    const client = new RealtimeWebSocket(server.url, { Authorization: 'Bearer test' });
+    cleanups.push(() => client.terminate());
+    await once(client, 'open');
+    return { client, peer: await server.peer, received: server.received };
+  }
+
+  it('hands a delta to the handler and hides it from message listeners; everything else reaches them', async () => {
+    const { client, peer } = await connect();
+    const deltas: Array<{ itemId: string; responseId: string; pcm: number[] }> = [];
+    const seen: string[] = [];
+    client.setOutputAudioHandler((itemId, responseId, pcm) => deltas.push({ itemId, responseId, pcm: Array.from(pcm) }));
+    client.addEventListener('message', (event) => seen.push(String(event.data)));
+
+    const delta = { type: 'response.output_audio.delta', event_id: 'e1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: pcmBase64([1, -2, 32767, -32768]) };
+    const transcript = { type: 'response.output_audio_transcript.delta', event_id: 'e2', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'the "response.output_audio.delta" text' };
+    const malformed = { type: 'response.output_audio.delta', event_id: 'e3', response_id: 'resp_1', item_id: 7, delta: 'AAAA' };
+    for (const event of [delta, transcript, malformed]) peer.send(JSON.stringify(event));
+    peer.send('{"type":"response.output_audio.delta",'); // not JSON at all
+    peer.send(JSON.stringify({ type: 'response.done', event_id: 'e4', response: { id: 'resp_1' } }));
+    await new Promise<void>((resolve) => {
+      const check = (): void => (seen.length >= 4 ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+
+    expect(deltas).toEqual([{ itemId: 'item_1', responseId: 'resp_1', pcm: [1, -2, 32767, -32768] }]);
+    expect(seen.map((text) => (text.startsWith('{"type":"response.output_audio.delta",') && !text.endsWith('}') ? 'broken' : JSON.parse(text).event_id))).toEqual(['e2', 'e3', 'broken', 'e4']);
+  });
+
+  it('without a handler, deltas reach the listeners as usual', async () => {
+    const { client, peer } = await connect();
+    const seen: string[] = [];
+    client.on('message', (data) => seen.push(String(data)));
+    peer.send(JSON.stringify({ type: 'response.output_audio.delta', response_id: 'r', item_id: 'i', delta: 'AAAA' }));
+    await once(client, 'message');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('sends an append as exact JSON with the PCM16 as base64, and nothing for empty audio', async () => {
+    const { client, received } = await connect();
+    client.appendAudio(new Int16Array(0));
+    client.appendAudio(Int16Array.from([0, 1, -1, 256]));
+    const samples = new Int16Array([9, 8, 7, 6]);
+    client.appendAudio(samples.subarray(1, 3)); // a view at an offset sends only its own samples
+    await new Promise<void>((resolve) => {
+      const check = (): void => (received.length >= 2 ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+    expect(received).toEqual([
+      JSON.stringify({ type: 'input_audio_buffer.append', audio: pcmBase64([0, 1, -1, 256]) }),
+      JSON.stringify({ type: 'input_audio_buffer.append', audio: pcmBase64([8, 7]) }),
+    ]);
+  });
+
+  it('does not offer permessage-deflate', async () => {
+    const { client } = await connect();
+    expect(client.extensions).toBe('');
+  });
+
+  it('drops a trailing odd byte when decoding PCM16', () => {
+    const odd = Buffer.from([1, 0, 2, 0, 9]).toString('base64');
+    expect(Array.from(decodePcm16(odd))).toEqual([1, 2]);
+  });
+});
