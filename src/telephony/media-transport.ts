@@ -330,11 +330,10 @@ export class TwilioMediaTransport implements AudioSink {
     const itemId = this.#currentItem;
     if (itemId === undefined || this.ended) return;
     const payload = Buffer.from(mulaw.buffer, mulaw.byteOffset, mulaw.byteLength).toString('base64');
-    this.#socket.send(formatMediaMessage(this.streamSid, payload));
-    this.#stats.sentMediaMessages += 1;
     const endMs = this.#tracker.recordSent(itemId, mulaw.length / MULAW_BYTES_PER_MS, this.#clock.now());
     const name = formatMarkName({ generation: this.#tracker.generation, itemId, endMs });
-    this.#socket.send(formatMarkMessage(this.streamSid, name));
+    this.#socket.sendAll([formatMediaMessage(this.streamSid, payload), formatMarkMessage(this.streamSid, name)]);
+    this.#stats.sentMediaMessages += 1;
   }
 
   #armFlush(): void {

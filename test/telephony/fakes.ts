@@ -62,6 +62,10 @@ export class FakeMediaSocket implements MediaSocket {
     if (this.#open) this.sent.push(text);
   }
 
+  sendAll(texts: readonly string[]): void {
+    for (const text of texts) this.send(text);
+  }
+
   close(code?: number, reason?: string): void {
     if (!this.#open) return;
     this.closedWith = { code, reason };
