@@ -115,7 +115,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     fmt(r.outputLostMs, 0),
   ]);
   const lines = [table(header, rows), '', 'errors per rung:'];
-  for (const r of rungs) lines.push(`  ${r.server} x${r.calls}: ${errorsOf(r)}; clock sync ±${fmt(r.clockUncertaintyMs, 3)} ms${r.serverErrorSamples[0] ? ` (first: ${r.serverErrorSamples[0].slice(0, 160)})` : ''}`);
+  for (const r of rungs) lines.push(`  ${r.server} x${r.calls}: ${errorsOf(r)}; clock sync ±${fmt(r.clockUncertaintyMs, 3)} ms${r.serverErrorSamples[0] ? ` (first error: ${r.serverErrorSamples[0].slice(0, 160)})` : ''}${r.serverWarnSamples[0] ? ` (first warn: ${r.serverWarnSamples[0].slice(0, 200)})` : ''}`);
   const ratioRows: string[][] = [];
   for (const ours of rungs.filter((r) => r.server === 'ours')) {
     const official = rungs.find((r) => r.server === 'official' && r.calls === ours.calls);

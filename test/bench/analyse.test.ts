@@ -4,7 +4,7 @@ import { summarize } from '../../scripts/bench/load/latency-stats.js';
 import type { CallerCallRecord, FakeSessionRecord } from '../../scripts/bench/load/records.js';
 
 function call(overrides: Partial<CallerCallRecord> = {}): CallerCallRecord {
-  return { callId: 1, frameTimes: [], mediaTimes: [], mediaSegments: [], mediaEnds: [], clearTimes: [], failure: undefined, closedByServer: false, violations: 0, ...overrides };
+  return { callId: 1, frameTimes: [], mediaTimes: [], mediaSegments: [], mediaEnds: [], clearedSegments: [], clearTimes: [], failure: undefined, closedByServer: false, violations: 0, ...overrides };
 }
 
 function session(overrides: Partial<FakeSessionRecord> = {}): FakeSessionRecord {
@@ -41,7 +41,7 @@ describe('analyseRung', () => {
   it('counts audio of an interrupted reply that arrives after its clear as leaked, not as a new reply', () => {
     const interrupted = { deltaTimes: [0, 50], deltaEnds: [800, 1600], cancelled: true };
     const result = analyseRung(
-      [call({ mediaTimes: [1, 51, 61], mediaSegments: [0, 0, 1], mediaEnds: [800, 1600, 800], clearTimes: [60] })],
+      [call({ mediaTimes: [1, 51, 61], mediaSegments: [0, 0, 1], mediaEnds: [800, 1600, 800], clearedSegments: [1], clearTimes: [60] })],
       [session({ responses: [interrupted], bargeTimes: [59.5] })],
       0,
       100,
@@ -49,6 +49,19 @@ describe('analyseRung', () => {
     expect(result.leakedAfterClearMs).toBe(100);
     expect(result.bargeMs).toEqual([0.5]);
     expect(result.bargeInsMissed).toBe(0);
+  });
+
+  it('treats a reply resumed after a 300 ms stall (no clear) as the same reply, not as a leak', () => {
+    const response = { deltaTimes: [0, 50, 400], deltaEnds: [800, 1600, 2400], cancelled: false };
+    const result = analyseRung(
+      [call({ mediaTimes: [1, 51, 420], mediaSegments: [0, 0, 1], mediaEnds: [800, 1600, 800] })],
+      [session({ responses: [response] })],
+      0,
+      1000,
+    );
+    expect(result.leakedAfterClearMs).toBe(0);
+    expect(result.outboundMs).toEqual([1, 1, 20]);
+    expect(result.outputLostMs).toBe(0);
   });
 
   it('reports a completed reply the caller did not fully receive as lost output', () => {

@@ -130,18 +130,30 @@ function analyseOutput(
   // segment of the same response is its audio arriving after a `clear` (a barge-in leak), kept out of the latencies.
   const media = responses.map(() => ({ times: [] as number[], ends: [] as number[] }));
   const segmentResponse = new Map<number, number>();
+  const cleared = new Set(call.clearedSegments);
   let previousEnd = 0;
+  // Byte position of a segment's start within its response: non-zero when a reply resumed after a stall.
+  let segmentOffset = 0;
   for (let m = 0; m < call.mediaTimes.length; m++) {
     const segment = call.mediaSegments[m] as number;
     const at = call.mediaTimes[m] as number;
-    const end = call.mediaEnds[m] as number;
     if (!segmentResponse.has(segment)) {
       previousEnd = 0;
+      segmentOffset = 0;
       let r = -1;
       for (let j = 0; j < responses.length && (responses[j]?.deltaTimes[0] as number) <= at + SEGMENT_START_SLACK_MS; j++) r = j;
       if (r < 0) out.mismatches += 1;
-      segmentResponse.set(segment, r >= 0 && (media[r]?.times.length ?? 0) > 0 ? LEAKED : r);
+      const resumed = r >= 0 && (media[r]?.times.length ?? 0) > 0;
+      if (resumed && !cleared.has(segment)) {
+        // A pause, not a clear: the same reply stalled and went on (an overloaded bridge), so it continues it.
+        segmentOffset = media[r]?.ends.at(-1) ?? 0;
+        previousEnd = segmentOffset;
+        segmentResponse.set(segment, r);
+      } else {
+        segmentResponse.set(segment, resumed ? LEAKED : r);
+      }
     }
+    const end = (call.mediaEnds[m] as number) + segmentOffset;
     const r = segmentResponse.get(segment) as number;
     if (r === LEAKED && inWindow(at)) out.leakedAfterClearMs += (end - previousEnd) / 8;
     previousEnd = end;

@@ -67,7 +67,7 @@ export class LoadCall {
     this.#ctx = ctx;
     this.#callId = callId;
     this.#tagPayload = Buffer.from(encodeCallTag(callId)).toString('base64');
-    this.record = { callId, frameTimes: [], mediaTimes: [], mediaSegments: [], mediaEnds: [], clearTimes: [], failure: undefined, closedByServer: false, violations: 0 };
+    this.record = { callId, frameTimes: [], mediaTimes: [], mediaSegments: [], mediaEnds: [], clearedSegments: [], clearTimes: [], failure: undefined, closedByServer: false, violations: 0 };
   }
 
   /** Places the call and streams until `stopFramesAt`; hangs up at `hangUpAt`. Never rejects. */
@@ -194,6 +194,7 @@ export class LoadCall {
         if (this.#clearedSinceMedia || now - this.#lastMediaAt >= NEW_SEGMENT_GAP_MS) {
           this.#segment += 1;
           this.#segmentBytes = 0;
+          if (this.#clearedSinceMedia) this.record.clearedSegments.push(this.#segment);
         }
         this.#clearedSinceMedia = false;
         this.#lastMediaAt = now;

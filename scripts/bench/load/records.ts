@@ -47,6 +47,8 @@ export interface CallerCallRecord {
   readonly mediaTimes: number[];
   readonly mediaSegments: number[];
   readonly mediaEnds: number[];
+  /** Segments that began because a `clear` came before their first media (the others began after a 300 ms pause). */
+  readonly clearedSegments: number[];
   /** Arrival times of `clear`. */
   readonly clearTimes: number[];
   /** Set when the call could not be placed (webhook or upgrade refused). */

@@ -88,6 +88,8 @@ export interface RungResult extends RungCounters {
   readonly serverErrorLines: number;
   /** First server error lines, for the report. */
   readonly serverErrorSamples: string[];
+  /** The first few warn lines, verbatim (cut at 300 characters). */
+  readonly serverWarnSamples: string[];
 }
 
 function freePort(): Promise<number> {
@@ -165,6 +167,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
   let warnLines = 0;
   let errorLines = 0;
   const errorSamples: string[] = [];
+  const warnSamples: string[] = [];
   const server = spawnTsx(SERVER_FILES[options.server], {
     env: {
       PORT: String(port),
@@ -183,7 +186,10 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       if (level === undefined || Number(level) >= 50) {
         errorLines += 1;
         if (errorSamples.length < 5) errorSamples.push(line.slice(0, 300));
-      } else if (Number(level) >= 40) warnLines += 1;
+      } else if (Number(level) >= 40) {
+        warnLines += 1;
+        if (warnSamples.length < 5) warnSamples.push(line.slice(0, 300));
+      }
     },
   });
   const callerCount = Math.max(1, Math.ceil(options.calls / CALLS_PER_CALLER_PROCESS));
@@ -257,6 +263,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       serverWarnLines: warnLines,
       serverErrorLines: errorLines,
       serverErrorSamples: errorSamples,
+      serverWarnSamples: warnSamples,
     };
   } finally {
     await Promise.all([stopChild(server), ...callers.map((c) => stopChild(c))]);
