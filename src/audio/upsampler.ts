@@ -11,6 +11,9 @@
 import { REALTIME_SAMPLE_RATE_HZ, RESAMPLE_FACTOR, TWILIO_SAMPLE_RATE_HZ } from './constants.js';
 import { RESAMPLER_FILTER_DELAY_SAMPLES, RESAMPLER_FILTER_TAPS, designNyquistLowpass } from './fir-design.js';
 import type { StreamResampler } from './stream-resampler.js';
+import { DEFAULT_WASM_RUNTIME, instantiateSimdKernel, kernelFunction } from './wasm/simd-kernel.js';
+import type { WasmRuntime } from './wasm/simd-kernel.js';
+import { UPSAMPLER_MEMORY_EXPORT, UPSAMPLER_RUN_EXPORT, buildUpsamplerWasm } from './wasm/upsampler-kernel.js';
 
 /** Taps per non-trivial polyphase branch (phases 0 and 1). */
 const PHASE_TAPS = (RESAMPLER_FILTER_TAPS + 1) / RESAMPLE_FACTOR;
@@ -22,6 +25,8 @@ const HISTORY = PHASE_TAPS - 1;
 const COPY_LAG = (RESAMPLER_FILTER_DELAY_SAMPLES - 2) / RESAMPLE_FACTOR;
 /** Input samples converted per pass over the history buffer; sizes the buffer, not the allowed input. */
 const BLOCK = 2048;
+/** Output groups of 8 input positions per SIMD loop iteration (measured: see the header). */
+const WASM_GROUPS_PER_STEP = 1;
 /** Zero input samples that push the whole delayed tail out on flush. */
 const FLUSH_INPUT = Math.ceil(RESAMPLER_FILTER_DELAY_SAMPLES / RESAMPLE_FACTOR);
 
@@ -90,13 +95,11 @@ function upsampleBlock(buf: Float64Array, from: number, end: number, cs: Float64
   return o;
 }
 
-/** 8 kHz -> 24 kHz instance state: the input history (as float64) and a scratch output. */
-class Upsampler8kTo24k implements StreamResampler {
+/** The stream bookkeeping both kernels share: output targets, flush, reset. */
+abstract class UpsamplerStream implements StreamResampler {
   readonly inputRateHz = TWILIO_SAMPLE_RATE_HZ;
   readonly outputRateHz = REALTIME_SAMPLE_RATE_HZ;
   readonly latencyMs = (RESAMPLER_FILTER_DELAY_SAMPLES / REALTIME_SAMPLE_RATE_HZ) * 1000;
-  private readonly history = new Float64Array(HISTORY + BLOCK);
-  private fill = HISTORY; // leading zeros stand for the silence before the stream starts
   private started = false;
   private scratch = new Int16Array(RESAMPLE_FACTOR * (160 + FLUSH_INPUT));
 
@@ -121,8 +124,7 @@ class Upsampler8kTo24k implements StreamResampler {
   }
 
   reset(): void {
-    this.history.fill(0);
-    this.fill = HISTORY;
+    this.clearHistory();
     this.started = false;
   }
 
@@ -133,7 +135,23 @@ class Upsampler8kTo24k implements StreamResampler {
   }
 
   /** Converts `input` into `dst` from index 0 and returns the number of samples written (3 per input sample). */
-  private run(input: Int16Array, dst: Int16Array): number {
+  protected abstract run(input: Int16Array, dst: Int16Array): number;
+
+  /** Forgets the input history (back to the silence before a stream). */
+  protected abstract clearHistory(): void;
+}
+
+/** JavaScript kernel: the input history as float64, converted a block at a time. */
+class JsUpsampler extends UpsamplerStream {
+  private readonly history = new Float64Array(HISTORY + BLOCK);
+  private fill = HISTORY; // leading zeros stand for the silence before the stream starts
+
+  protected clearHistory(): void {
+    this.history.fill(0);
+    this.fill = HISTORY;
+  }
+
+  protected run(input: Int16Array, dst: Int16Array): number {
     const buf = this.history;
     const capacity = buf.length;
     const n = input.length;
@@ -155,7 +173,86 @@ class Upsampler8kTo24k implements StreamResampler {
   }
 }
 
-/** Creates a stateful 8 kHz -> 24 kHz PCM16 mono upsampler (see `StreamResampler` for the aliasing rules). */
-export function createUpsampler8kTo24k(): StreamResampler {
-  return new Upsampler8kTo24k();
+/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point. */
+interface UpsamplerKernel {
+  heap: Int16Array;
+  run: (newSamples: number) => void;
+  inputIndex: number;
+  outputIndex: number;
+}
+
+/**
+ * WebAssembly SIMD kernel: every instance shares one kernel (calls are synchronous, so they never interleave)
+ * and keeps only its last 39 input samples, copied into the kernel's input area before each block and back after.
+ */
+class WasmUpsampler extends UpsamplerStream {
+  private readonly history = new Int16Array(HISTORY);
+
+  constructor(private readonly kernel: UpsamplerKernel) {
+    super();
+  }
+
+  protected clearHistory(): void {
+    this.history.fill(0);
+  }
+
+  protected run(input: Int16Array, dst: Int16Array): number {
+    const { heap, run, inputIndex, outputIndex } = this.kernel;
+    const history = this.history;
+    const n = input.length;
+    let o = 0;
+    for (let i = 0; i < n; ) {
+      const take = Math.min(n - i, BLOCK);
+      heap.set(history, inputIndex);
+      heap.set(i === 0 && take === n ? input : input.subarray(i, i + take), inputIndex + HISTORY);
+      run(take);
+      dst.set(heap.subarray(outputIndex, outputIndex + RESAMPLE_FACTOR * take), o);
+      history.set(heap.subarray(inputIndex + take, inputIndex + take + HISTORY));
+      o += RESAMPLE_FACTOR * take;
+      i += take;
+    }
+    return o;
+  }
+}
+
+/** Compiled kernels per runtime: compiling once per process keeps instance creation cheap and synchronous. */
+const kernels = new WeakMap<WasmRuntime, UpsamplerKernel | null>();
+
+function loadKernel(runtime: WasmRuntime | undefined): UpsamplerKernel | undefined {
+  if (runtime === undefined) return undefined;
+  const cached = kernels.get(runtime);
+  if (cached !== undefined) return cached ?? undefined;
+  const { bytes, layout } = buildUpsamplerWasm({ sumTaps: SUM_TAPS, diffTaps: DIFF_TAPS, copyLag: COPY_LAG, blockSamples: BLOCK, groupsPerStep: WASM_GROUPS_PER_STEP });
+  const loaded = instantiateSimdKernel(bytes, UPSAMPLER_MEMORY_EXPORT, runtime);
+  const kernel =
+    loaded === undefined
+      ? null
+      : {
+          // The memory's max equals its min, so it can never grow and this view never detaches.
+          heap: new Int16Array(loaded.buffer),
+          run: kernelFunction<(n: number) => void>(loaded, UPSAMPLER_RUN_EXPORT),
+          inputIndex: layout.inputByte / Int16Array.BYTES_PER_ELEMENT,
+          outputIndex: layout.outputByte / Int16Array.BYTES_PER_ELEMENT,
+        };
+  kernels.set(runtime, kernel);
+  return kernel ?? undefined;
+}
+
+/** Creates the 8 kHz -> 24 kHz upsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD. */
+export function createWasmUpsampler8kTo24k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler | undefined {
+  const kernel = loadKernel(runtime);
+  return kernel === undefined ? undefined : new WasmUpsampler(kernel);
+}
+
+/** Creates the 8 kHz -> 24 kHz upsampler on the pure JavaScript kernel (the fallback, float64 arithmetic). */
+export function createJsUpsampler8kTo24k(): StreamResampler {
+  return new JsUpsampler();
+}
+
+/**
+ * Creates a stateful 8 kHz -> 24 kHz PCM16 mono upsampler (see `StreamResampler` for the aliasing rules): the
+ * WebAssembly SIMD kernel when the runtime supports it, else the JavaScript kernel.
+ */
+export function createUpsampler8kTo24k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler {
+  return createWasmUpsampler8kTo24k(runtime) ?? createJsUpsampler8kTo24k();
 }
