@@ -13,6 +13,9 @@
 import { REALTIME_SAMPLE_RATE_HZ, RESAMPLE_FACTOR, TWILIO_SAMPLE_RATE_HZ } from './constants.js';
 import { RESAMPLER_FILTER_DELAY_SAMPLES, designNyquistLowpass } from './fir-design.js';
 import type { StreamResampler } from './stream-resampler.js';
+import { DEFAULT_WASM_RUNTIME, instantiateSimdKernel, kernelFunction } from './wasm/simd-kernel.js';
+import type { WasmRuntime } from './wasm/simd-kernel.js';
+import { DOWNSAMPLER_MEMORY_EXPORT, DOWNSAMPLER_RUN_EXPORT, buildDownsamplerWasm } from './wasm/downsampler-kernel.js';
 
 /** Distance from the centre tap to the outermost tap, in 24 kHz samples. */
 const CENTRE = RESAMPLER_FILTER_DELAY_SAMPLES;
@@ -26,6 +29,8 @@ const CENTRE_LAG_TRIPLETS = (CENTRE - OUTPUT_PHASE) / RESAMPLE_FACTOR;
 const HISTORY_TRIPLETS = CENTRE_LAG_TRIPLETS + PAIR_GROUPS;
 /** Triplets converted per pass over the history buffers; sizes the buffers, not the allowed input. */
 const BLOCK_TRIPLETS = 1024;
+/** Output groups of 8 per SIMD loop iteration (measured: see the header). */
+const WASM_GROUPS_PER_STEP = 1;
 
 if (!Number.isInteger(PAIR_GROUPS) || !Number.isInteger(CENTRE_LAG_TRIPLETS)) {
   throw new Error('downsampler: the prototype centre must sit on the output phase with whole tap-pair groups');
@@ -78,16 +83,12 @@ function downsampleBlock(
   return o;
 }
 
-/** 24 kHz -> 8 kHz instance state: de-interleaved input history (as float64), the input phase, a scratch output. */
-class Downsampler24kTo8k implements StreamResampler {
+/** The stream bookkeeping both kernels share: output targets, flush, reset, the input phase. */
+abstract class DownsamplerStream implements StreamResampler {
   readonly inputRateHz = REALTIME_SAMPLE_RATE_HZ;
   readonly outputRateHz = TWILIO_SAMPLE_RATE_HZ;
   readonly latencyMs = ((CENTRE - OUTPUT_PHASE) / REALTIME_SAMPLE_RATE_HZ) * 1000;
-  private readonly p0 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
-  private readonly p1 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
-  private readonly p2 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
-  private triplet = HISTORY_TRIPLETS; // triplet being filled; the zeros before it stand for the silence before the stream
-  private phase = 0; // next sample's index within the triplet (stream index mod 3)
+  protected phase = 0; // next sample's index within the triplet (stream index mod 3)
   private started = false;
   private scratch = new Int16Array(200);
 
@@ -114,10 +115,7 @@ class Downsampler24kTo8k implements StreamResampler {
   }
 
   reset(): void {
-    this.p0.fill(0);
-    this.p1.fill(0);
-    this.p2.fill(0);
-    this.triplet = HISTORY_TRIPLETS;
+    this.clearHistory();
     this.phase = 0;
     this.started = false;
   }
@@ -128,8 +126,28 @@ class Downsampler24kTo8k implements StreamResampler {
     return this.scratch;
   }
 
-  /** Converts `input` into `dst` from index 0 and returns the number of samples written. */
-  private run(input: Int16Array, dst: Int16Array): number {
+  /** Converts `input` into `dst` from index 0, advances `phase`, and returns the number of samples written. */
+  protected abstract run(input: Int16Array, dst: Int16Array): number;
+
+  /** Forgets the input history (back to the silence before a stream). */
+  protected abstract clearHistory(): void;
+}
+
+/** JavaScript kernel: de-interleaved input history as float64. */
+class JsDownsampler extends DownsamplerStream {
+  private readonly p0 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
+  private readonly p1 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
+  private readonly p2 = new Float64Array(HISTORY_TRIPLETS + BLOCK_TRIPLETS);
+  private triplet = HISTORY_TRIPLETS; // triplet being filled; the zeros before it stand for the silence before the stream
+
+  protected clearHistory(): void {
+    this.p0.fill(0);
+    this.p1.fill(0);
+    this.p2.fill(0);
+    this.triplet = HISTORY_TRIPLETS;
+  }
+
+  protected run(input: Int16Array, dst: Int16Array): number {
     const { p0, p1, p2 } = this;
     const capacity = p0.length;
     const n = input.length;
@@ -177,7 +195,106 @@ class Downsampler24kTo8k implements StreamResampler {
   }
 }
 
-/** Creates a stateful 24 kHz -> 8 kHz PCM16 mono downsampler (see `StreamResampler` for the aliasing rules). */
-export function createDownsampler24kTo8k(): StreamResampler {
-  return new Downsampler24kTo8k();
+/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point. */
+interface DownsamplerKernel {
+  heap: Int16Array;
+  /** Converts the whole triplets in the input area (history included) and emits one output per new triplet. */
+  run: (triplets: number) => void;
+  inputIndex: number;
+  outputIndex: number;
+}
+
+/** Int16 samples of history a stream keeps between calls: whole triplets, plus up to two of an open triplet. */
+const WASM_HISTORY_SAMPLES = RESAMPLE_FACTOR * HISTORY_TRIPLETS;
+
+/**
+ * WebAssembly SIMD kernel: every instance shares one kernel (calls are synchronous, so they never interleave)
+ * and keeps only the raw tail of its input stream (117 samples plus an open triplet), copied into the kernel's
+ * input area before each block and back after.
+ */
+class WasmDownsampler extends DownsamplerStream {
+  private readonly history = new Int16Array(WASM_HISTORY_SAMPLES + RESAMPLE_FACTOR - 1);
+
+  constructor(private readonly kernel: DownsamplerKernel) {
+    super();
+  }
+
+  protected clearHistory(): void {
+    this.history.fill(0);
+  }
+
+  protected run(input: Int16Array, dst: Int16Array): number {
+    const { heap, run, inputIndex, outputIndex } = this.kernel;
+    const history = this.history;
+    const n = input.length;
+    let o = 0;
+    for (let i = 0; i < n; ) {
+      const held = WASM_HISTORY_SAMPLES + this.phase;
+      const take = Math.min(n - i, RESAMPLE_FACTOR * BLOCK_TRIPLETS - this.phase);
+      heap.set(held === history.length ? history : history.subarray(0, held), inputIndex);
+      heap.set(i === 0 && take === n ? input : input.subarray(i, i + take), inputIndex + held);
+      const total = held + take;
+      const outputs = Math.floor(total / RESAMPLE_FACTOR) - HISTORY_TRIPLETS;
+      if (outputs > 0) {
+        run(outputs + HISTORY_TRIPLETS);
+        dst.set(heap.subarray(outputIndex, outputIndex + outputs), o);
+        o += outputs;
+      }
+      // Keep the last whole triplets the next outputs read, plus the open triplet's samples.
+      const keepFrom = inputIndex + RESAMPLE_FACTOR * outputs;
+      history.set(heap.subarray(keepFrom, inputIndex + total));
+      this.phase = total % RESAMPLE_FACTOR;
+      i += take;
+    }
+    return o;
+  }
+}
+
+/** Compiled kernels per runtime: compiling once per process keeps instance creation cheap and synchronous. */
+const kernels = new WeakMap<WasmRuntime, DownsamplerKernel | null>();
+
+function loadKernel(runtime: WasmRuntime | undefined): DownsamplerKernel | undefined {
+  if (runtime === undefined) return undefined;
+  const cached = kernels.get(runtime);
+  if (cached !== undefined) return cached ?? undefined;
+  const { bytes, layout } = buildDownsamplerWasm({
+    nearTaps: NEAR_TAPS,
+    farTaps: FAR_TAPS,
+    centreTap: CENTRE_TAP,
+    blockTriplets: BLOCK_TRIPLETS,
+    groupsPerStep: WASM_GROUPS_PER_STEP,
+  });
+  if (layout.historyTriplets !== HISTORY_TRIPLETS) throw new Error('downsampler: the wasm kernel and the JS kernel disagree on the history length');
+  const loaded = instantiateSimdKernel(bytes, DOWNSAMPLER_MEMORY_EXPORT, runtime);
+  const kernel =
+    loaded === undefined
+      ? null
+      : {
+          // The memory's max equals its min, so it can never grow and this view never detaches.
+          heap: new Int16Array(loaded.buffer),
+          run: kernelFunction<(triplets: number) => void>(loaded, DOWNSAMPLER_RUN_EXPORT),
+          inputIndex: layout.inputByte / Int16Array.BYTES_PER_ELEMENT,
+          outputIndex: layout.outputByte / Int16Array.BYTES_PER_ELEMENT,
+        };
+  kernels.set(runtime, kernel);
+  return kernel ?? undefined;
+}
+
+/** Creates the 24 kHz -> 8 kHz downsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD. */
+export function createWasmDownsampler24kTo8k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler | undefined {
+  const kernel = loadKernel(runtime);
+  return kernel === undefined ? undefined : new WasmDownsampler(kernel);
+}
+
+/** Creates the 24 kHz -> 8 kHz downsampler on the pure JavaScript kernel (the fallback, float64 arithmetic). */
+export function createJsDownsampler24kTo8k(): StreamResampler {
+  return new JsDownsampler();
+}
+
+/**
+ * Creates a stateful 24 kHz -> 8 kHz PCM16 mono downsampler (see `StreamResampler` for the aliasing rules): the
+ * WebAssembly SIMD kernel when the runtime supports it, else the JavaScript kernel.
+ */
+export function createDownsampler24kTo8k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler {
+  return createWasmDownsampler24kTo8k(runtime) ?? createJsDownsampler24kTo8k();
 }
