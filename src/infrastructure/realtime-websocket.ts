@@ -41,35 +41,51 @@ export class RealtimeWebSocket extends WebSocket {
   /** Sends one `input_audio_buffer.append` with the PCM16 (24 kHz mono) as base64; nothing when not open. */
   appendAudio(pcm: Int16Array): void {
     if (this.readyState !== WebSocket.OPEN || pcm.length === 0) return;
-    const audio = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64');
-    this.send(APPEND_PREFIX + audio + APPEND_SUFFIX);
+    this.send(formatAppendMessage(pcm));
   }
 
   /** `ws` delivers every received message through `emit('message', data, isBinary)`; deltas stop here. */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'message' && args[1] === false && this.#onOutputAudio !== undefined && this.#takeDelta(args[0], this.#onOutputAudio)) {
-      return true;
+    const handler = this.#onOutputAudio;
+    if (event === 'message' && args[1] === false && handler !== undefined && Buffer.isBuffer(args[0])) {
+      const delta = parseOutputAudioDelta(args[0]);
+      if (delta !== undefined) {
+        handler(delta.itemId, delta.responseId, delta.pcm);
+        return true;
+      }
     }
     return super.emit(event, ...args);
   }
+}
 
-  /** Handles `data` when it is a well-formed delta; false leaves it to the normal listeners. */
-  #takeDelta(data: unknown, handler: OutputAudioHandler): boolean {
-    if (!Buffer.isBuffer(data) || !data.includes(DELTA_MARKER)) return false;
-    let event: unknown;
-    try {
-      event = JSON.parse(data.toString('utf8'));
-    } catch {
-      return false;
-    }
-    if (typeof event !== 'object' || event === null) return false;
-    const { type, item_id: itemId, response_id: responseId, delta } = event as Record<string, unknown>;
-    if (type !== DELTA_TYPE || typeof itemId !== 'string' || typeof responseId !== 'string' || typeof delta !== 'string') {
-      return false;
-    }
-    handler(itemId, responseId, decodePcm16(delta));
-    return true;
+/** One `response.output_audio.delta`, decoded. */
+export interface OutputAudioDelta {
+  readonly itemId: string;
+  readonly responseId: string;
+  /** PCM16 24 kHz mono. */
+  readonly pcm: Int16Array;
+}
+
+/** `input_audio_buffer.append` for PCM16 24 kHz mono, as the exact JSON text sent. */
+export function formatAppendMessage(pcm: Int16Array): string {
+  return APPEND_PREFIX + Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') + APPEND_SUFFIX;
+}
+
+/** The delta a received text frame carries; undefined when it is anything else or malformed (left to the SDK). */
+export function parseOutputAudioDelta(data: Buffer): OutputAudioDelta | undefined {
+  if (!data.includes(DELTA_MARKER)) return undefined;
+  let event: unknown;
+  try {
+    event = JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
   }
+  if (typeof event !== 'object' || event === null) return undefined;
+  const { type, item_id: itemId, response_id: responseId, delta } = event as Record<string, unknown>;
+  if (type !== DELTA_TYPE || typeof itemId !== 'string' || typeof responseId !== 'string' || typeof delta !== 'string') {
+    return undefined;
+  }
+  return { itemId, responseId, pcm: decodePcm16(delta) };
 }
 
 /** Base64 PCM16 little-endian to samples; a trailing odd byte is dropped (an Int16Array cannot hold it). */
