@@ -1,16 +1,23 @@
 /**
  * Media-path section of `npm run bench`: CPU cost per 20 ms frame of the production codec and resamplers, and of
- * the whole per-frame bridge step in each direction with the JSON and base64 framing of the two sockets.
+ * the whole per-frame bridge step in each direction with the JSON and base64 framing of the two sockets, through
+ * the production functions the call path runs (only the socket writes themselves are left out):
  *
- * IN  (Twilio -> OpenAI): JSON.parse of a Twilio `media` message, base64 into a preallocated aligned buffer,
- *     mu-law decode, 8k -> 24k upsample, base64 of the PCM16, JSON.stringify of `input_audio_buffer.append`.
- * OUT (OpenAI -> Twilio): JSON.parse of `response.output_audio.delta`, base64 into a preallocated aligned buffer,
- *     24k -> 8k downsample, mu-law encode, base64, JSON.stringify of a Twilio `media` message.
- * All output buffers are allocated once, as the call path does (see oracle finding 3 on allocation and alignment).
+ * IN  (Twilio -> OpenAI): `parseTwilioMessage` of a Twilio `media` text frame, `InboundAudioDecoder.decode`
+ *     (base64 into its preallocated buffer, mu-law decode, 8k -> 24k upsample), `formatAppendMessage` (base64 of the
+ *     PCM16 inside the `input_audio_buffer.append` JSON).
+ * OUT (OpenAI -> Twilio): `parseOutputAudioDelta` of the received frame (a Buffer, as `ws` hands it over: UTF-8
+ *     decode, JSON.parse, base64 decode), `OutboundAudioEncoder.write` (24k -> 8k downsample, mu-law encode, 80 ms
+ *     chunks) and, per chunk, the Twilio `media` and `mark` JSON (one chunk every four frames, as on a call).
  */
 import { REALTIME_FRAME_SAMPLES, REALTIME_SAMPLE_RATE_HZ, TWILIO_FRAME_SAMPLES, TWILIO_SAMPLE_RATE_HZ, FRAME_MS } from '../../src/audio/constants.js';
 import { muLawDecode, muLawEncode } from '../../src/audio/mulaw.js';
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../../src/audio/resampler.js';
+import { formatAppendMessage, parseOutputAudioDelta } from '../../src/infrastructure/realtime-websocket.js';
+import { InboundAudioDecoder } from '../../src/telephony/inbound-audio-decoder.js';
+import { OUTBOUND_CHUNK_MS } from '../../src/telephony/media-transport.js';
+import { OutboundAudioEncoder } from '../../src/telephony/outbound-audio-encoder.js';
+import { formatMarkMessage, formatMediaMessage, parseTwilioMessage } from '../../src/telephony/twilio-serializer.js';
 import { measureCpu } from './measure.js';
 import type { CpuTiming } from './measure.js';
 import type { BenchRow, BenchSection } from './section.js';
@@ -83,8 +90,6 @@ export function runMediaPathBench(): BenchSection {
 
   // Preallocated, aligned buffers: Buffer.alloc gives a fresh ArrayBuffer at byteOffset 0.
   const ulawIn = Buffer.alloc(SCRATCH_BYTES);
-  const pcmInBytes = Buffer.alloc(SCRATCH_BYTES);
-  const pcmIn = new Int16Array(pcmInBytes.buffer, pcmInBytes.byteOffset, SCRATCH_BYTES / 2);
   const pcm8 = new Int16Array(SCRATCH_BYTES);
   const ulawOut = new Uint8Array(SCRATCH_BYTES);
   const up = createUpsampler8kTo24k();
@@ -106,33 +111,50 @@ export function runMediaPathBench(): BenchSection {
     sink += down.process(pick(pcm24Frames, i), pcm8).length;
   });
 
-  const bridgeUp = createUpsampler8kTo24k();
-  const bridgeDown = createDownsampler24kTo8k();
+  // The call path's own objects, fed frame after frame as a call would (timestamps 20 ms apart: no gap filling).
+  let inboundTimestampMs = 0;
+  const decoder = new InboundAudioDecoder({
+    upsampler: createUpsampler8kTo24k(),
+    onPcm: (pcm) => {
+      sink += formatAppendMessage(pcm).length;
+    },
+  });
+  let markSeq = 0;
+  const encoder = new OutboundAudioEncoder({
+    downsampler: createDownsampler24kTo8k(),
+    chunkMs: OUTBOUND_CHUNK_MS,
+    onChunk: (mulaw) => {
+      const payload = Buffer.from(mulaw.buffer, mulaw.byteOffset, mulaw.byteLength).toString('base64');
+      sink += formatMediaMessage(STREAM_SID, payload).length + formatMarkMessage(STREAM_SID, `g0:item_C9x2:${(markSeq += 80)}`).length;
+    },
+  });
+  const deltaFrames = deltaEvents.map((text) => Buffer.from(text));
   const bridgeIn = measureCpu((i) => {
-    const message = JSON.parse(pick(twilioMessages, i)) as { media: { payload: string } };
-    const length = ulawIn.write(message.media.payload, 0, 'base64');
-    const pcm = bridgeUp.process(muLawDecode(ulawIn.subarray(0, length), pcm8), pcm24);
-    sink += JSON.stringify({ type: 'input_audio_buffer.append', audio: toBase64(pcm) }).length;
+    const event = parseTwilioMessage(pick(twilioMessages, i));
+    if (event?.type !== 'media') throw new Error('bench: a media frame did not parse');
+    decoder.decode(event.payload, (inboundTimestampMs += FRAME_MS));
   });
   const bridgeOut = measureCpu((i) => {
-    const event = JSON.parse(pick(deltaEvents, i)) as { delta: string };
-    const length = pcmInBytes.write(event.delta, 0, 'base64');
-    const ulaw = muLawEncode(bridgeDown.process(pcmIn.subarray(0, length >> 1), pcm8), ulawOut);
-    sink += JSON.stringify({ event: 'media', streamSid: STREAM_SID, media: { payload: toBase64(ulaw) } }).length;
+    const delta = parseOutputAudioDelta(pick(deltaFrames, i));
+    if (delta === undefined) throw new Error('bench: a delta did not parse');
+    encoder.write(delta.pcm);
   });
 
-  // The framing alone (same JSON and base64 work, precomputed audio) shows what the DSP adds on top.
+  // The framing alone (the same parsing, base64 and JSON, precomputed audio) shows what the DSP adds on top.
   const fixedPcm24 = pick(pcm24Frames, 0);
   const fixedUlaw = pick(ulawFrames, 0);
   const framingIn = measureCpu((i) => {
-    const message = JSON.parse(pick(twilioMessages, i)) as { media: { payload: string } };
-    sink += ulawIn.write(message.media.payload, 0, 'base64');
-    sink += JSON.stringify({ type: 'input_audio_buffer.append', audio: toBase64(fixedPcm24) }).length;
+    const event = parseTwilioMessage(pick(twilioMessages, i));
+    if (event?.type !== 'media') throw new Error('bench: a media frame did not parse');
+    sink += ulawIn.write(event.payload, 0, 'base64');
+    sink += formatAppendMessage(fixedPcm24).length;
   });
   const framingOut = measureCpu((i) => {
-    const event = JSON.parse(pick(deltaEvents, i)) as { delta: string };
-    sink += pcmInBytes.write(event.delta, 0, 'base64');
-    sink += JSON.stringify({ event: 'media', streamSid: STREAM_SID, media: { payload: toBase64(fixedUlaw) } }).length;
+    const delta = parseOutputAudioDelta(pick(deltaFrames, i));
+    if (delta === undefined) throw new Error('bench: a delta did not parse');
+    sink += delta.pcm.length;
+    // A media + mark pair every fourth frame, as the 80 ms chunker sends them.
+    if (i % 4 === 0) sink += formatMediaMessage(STREAM_SID, toBase64(fixedUlaw.subarray(0, 160))).length + formatMarkMessage(STREAM_SID, 'g0:item_C9x2:80').length;
   });
   if (sink === Number.MIN_SAFE_INTEGER) console.log('unreachable sink', sink); // keeps the work observable to the JIT
 
@@ -144,8 +166,8 @@ export function runMediaPathBench(): BenchSection {
       row('mu-law decode 160', decode),
       row('upsample 8k->24k 160->480', upsample),
       row('downsample 24k->8k 480->160', downsample),
-      row('bridge IN  (JSON+b64+decode+up+b64+JSON)', bridgeIn),
-      row('bridge OUT (JSON+b64+down+encode+b64+JSON)', bridgeOut),
+      row('bridge IN  (parse+b64+decode+up+b64+JSON)', bridgeIn),
+      row('bridge OUT (parse+b64+down+encode+b64+JSON)', bridgeOut),
       row('framing only IN  (JSON+b64, no DSP)', framingIn),
       row('framing only OUT (JSON+b64, no DSP)', framingOut),
     ],
