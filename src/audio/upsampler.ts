@@ -26,7 +26,7 @@ const COPY_LAG = (RESAMPLER_FILTER_DELAY_SAMPLES - 2) / RESAMPLE_FACTOR;
 /** Input samples converted per pass over the history buffer; sizes the buffer, not the allowed input. */
 const BLOCK = 2048;
 /** Output groups of 8 input positions per SIMD loop iteration (measured: see the header). */
-const WASM_GROUPS_PER_STEP = 1;
+const WASM_GROUPS_PER_STEP = 2;
 /** Zero input samples that push the whole delayed tail out on flush. */
 const FLUSH_INPUT = Math.ceil(RESAMPLER_FILTER_DELAY_SAMPLES / RESAMPLE_FACTOR);
 

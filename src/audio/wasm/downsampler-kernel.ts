@@ -117,6 +117,9 @@ function buildRun(spec: DownsamplerKernelSpec, layout: FullLayout): CodeBuilder 
   const phase = c.local(VALTYPE.v128);
   const ha = c.local(VALTYPE.v128);
   const hb = c.local(VALTYPE.v128);
+  const older = c.local(VALTYPE.i32);
+  const newer = c.local(VALTYPE.i32);
+  const coef = c.local(VALTYPE.i32);
   const vectors = 2 * spec.groupsPerStep;
   const accNear = Array.from({ length: vectors }, () => c.local(VALTYPE.v128));
   const accFar = Array.from({ length: vectors }, () => c.local(VALTYPE.v128));
@@ -147,23 +150,28 @@ function buildRun(spec: DownsamplerKernelSpec, layout: FullLayout): CodeBuilder 
   for (let h = 0; h < vectors; h++) {
     c.i32Const(0).v128Load(layout.centreByte).get(p).v128Load(p0 + 4 * groups + 16 * h).simd(SIMD_OP.f32x4_mul).set(accNear[h] as number);
   }
-  for (let q = 0; q < groups; q++) {
-    c.i32Const(0).v128Load(layout.coefByte + 32 * q).set(ha);
-    c.i32Const(0).v128Load(layout.coefByte + 32 * q + 16).set(hb);
-    for (let h = 0; h < vectors; h++) {
-      const lane = 16 * h;
-      const older = 4 * (groups - 1 - q) + lane; // P[k - 1 - q]
-      const newer = 4 * (groups + q) + lane; // P[k + q]
-      const near = accNear[h] as number;
-      const far = accFar[h] as number;
-      c.get(near).get(ha).get(p).v128Load(p2 + older).get(p).v128Load(p1 + newer).simd(SIMD_OP.f32x4_add).simd(SIMD_OP.f32x4_mul);
-      c.simd(SIMD_OP.f32x4_add).set(near);
-      if (q > 0) c.get(far);
-      c.get(hb).get(p).v128Load(p1 + older).get(p).v128Load(p2 + newer).simd(SIMD_OP.f32x4_add).simd(SIMD_OP.f32x4_mul);
-      if (q > 0) c.simd(SIMD_OP.f32x4_add);
-      c.set(far);
-    }
+  // The taps run in a real loop, one pair per iteration. Fully unrolled, TurboFan hoists every load to the top of
+  // the step and spills them to the stack (measured 2x slower); unrolling by 2, 4 or 5 was 15-45% slower too.
+  for (let h = 0; h < vectors; h++) c.v128Zero().set(accFar[h] as number);
+  c.get(p).i32Const(4 * (groups - 1)).i32Add().set(older); // P[k - 1 - q]
+  c.get(p).i32Const(4 * groups).i32Add().set(newer); // P[k + q]
+  c.i32Const(layout.coefByte).set(coef);
+  c.loop();
+  c.get(coef).v128Load(0).set(ha);
+  c.get(coef).v128Load(16).set(hb);
+  for (let h = 0; h < vectors; h++) {
+    const lane = 16 * h;
+    const near = accNear[h] as number;
+    const far = accFar[h] as number;
+    c.get(near).get(ha).get(older).v128Load(p2 + lane).get(newer).v128Load(p1 + lane).simd(SIMD_OP.f32x4_add);
+    c.simd(SIMD_OP.f32x4_mul).simd(SIMD_OP.f32x4_add).set(near);
+    c.get(far).get(hb).get(older).v128Load(p1 + lane).get(newer).v128Load(p2 + lane).simd(SIMD_OP.f32x4_add);
+    c.simd(SIMD_OP.f32x4_mul).simd(SIMD_OP.f32x4_add).set(far);
   }
+  c.get(older).i32Const(4).i32Sub().set(older);
+  c.get(newer).i32Const(4).i32Add().set(newer);
+  c.get(coef).i32Const(32).i32Add().tee(coef).i32Const(layout.coefByte + 32 * groups).i32LtS().brIf(0);
+  c.end();
   // Round half to even, saturate to int32, then narrow with int16 saturation: clamping comes for free.
   for (let g = 0; g < spec.groupsPerStep; g++) {
     c.get(src);

@@ -93,6 +93,9 @@ function buildRun(spec: UpsamplerKernelSpec, layout: ReturnType<typeof upsampler
   const cd = c.local(VALTYPE.v128);
   const a = c.local(VALTYPE.v128);
   const b = c.local(VALTYPE.v128);
+  const older = c.local(VALTYPE.i32);
+  const newer = c.local(VALTYPE.i32);
+  const coef = c.local(VALTYPE.i32);
   const vectors = 2 * spec.groupsPerStep;
   const s = Array.from({ length: vectors }, () => c.local(VALTYPE.v128));
   const d = Array.from({ length: vectors }, () => c.local(VALTYPE.v128));
@@ -121,25 +124,28 @@ function buildRun(spec: UpsamplerKernelSpec, layout: ReturnType<typeof upsampler
   //    `src` the int16 input (for the pass-through phase), `out` the output (3 samples per position).
   c.i32Const(0).set(k).i32Const(layout.workByte).set(dst).i32Const(layout.inputByte).set(src).i32Const(layout.outputByte).set(out);
   c.loop();
-  for (let j = 0; j < half; j++) {
-    c.i32Const(0).v128Load(layout.coefByte + 32 * j).set(cs);
-    c.i32Const(0).v128Load(layout.coefByte + 32 * j + 16).set(cd);
-    for (let h = 0; h < vectors; h++) {
-      const lane = 16 * h;
-      c.get(dst).v128Load(4 * (history - j) + lane).set(a); // x[p - j]
-      c.get(dst).v128Load(4 * j + lane).set(b); // x[p - history + j]
-      const sum = s[h] as number;
-      const diff = d[h] as number;
-      if (j > 0) c.get(sum);
-      c.get(cs).get(a).get(b).simd(SIMD_OP.f32x4_add).simd(SIMD_OP.f32x4_mul);
-      if (j > 0) c.simd(SIMD_OP.f32x4_add);
-      c.set(sum);
-      if (j > 0) c.get(diff);
-      c.get(cd).get(a).get(b).simd(SIMD_OP.f32x4_sub).simd(SIMD_OP.f32x4_mul);
-      if (j > 0) c.simd(SIMD_OP.f32x4_add);
-      c.set(diff);
-    }
+  // The taps run in a real loop, one pair per iteration. Fully unrolled, TurboFan hoists every load to the top of
+  // the step and spills them to the stack (measured 2x slower); unrolling by 2, 4 or 5 was 15-45% slower too.
+  for (let h = 0; h < vectors; h++) c.v128Zero().set(s[h] as number).v128Zero().set(d[h] as number);
+  c.get(dst).i32Const(4 * history).i32Add().set(older);
+  c.get(dst).set(newer);
+  c.i32Const(layout.coefByte).set(coef);
+  c.loop();
+  c.get(coef).v128Load(0).set(cs);
+  c.get(coef).v128Load(16).set(cd);
+  for (let h = 0; h < vectors; h++) {
+    const lane = 16 * h;
+    c.get(older).v128Load(lane).set(a); // x[p - j]
+    c.get(newer).v128Load(lane).set(b); // x[p - history + j]
+    const sum = s[h] as number;
+    const diff = d[h] as number;
+    c.get(sum).get(cs).get(a).get(b).simd(SIMD_OP.f32x4_add).simd(SIMD_OP.f32x4_mul).simd(SIMD_OP.f32x4_add).set(sum);
+    c.get(diff).get(cd).get(a).get(b).simd(SIMD_OP.f32x4_sub).simd(SIMD_OP.f32x4_mul).simd(SIMD_OP.f32x4_add).set(diff);
   }
+  c.get(older).i32Const(4).i32Sub().set(older);
+  c.get(newer).i32Const(4).i32Add().set(newer);
+  c.get(coef).i32Const(32).i32Add().tee(coef).i32Const(layout.coefByte + 32 * half).i32LtS().brIf(0);
+  c.end();
   // Round half to even, saturate to int32, then narrow with int16 saturation: clamping comes for free.
   const toInt = (sumLocal: number, diffLocal: number, opcode: number): void => {
     c.get(sumLocal).get(diffLocal).simd(opcode).simd(SIMD_OP.f32x4_nearest).simd(SIMD_OP.i32x4_trunc_sat_f32x4_s);

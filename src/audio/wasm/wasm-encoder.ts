@@ -47,6 +47,7 @@ const BLOCK_TYPE_EMPTY = 0x40;
 export const SIMD_OP = {
   v128_load: 0x00,
   v128_store: 0x0b,
+  v128_const: 0x0c,
   i8x16_shuffle: 0x0d,
   f32x4_splat: 0x13,
   f32x4_nearest: 0x6a,
@@ -166,6 +167,11 @@ export class CodeBuilder {
   /** `v128.store` of the value on the stack at the address below it plus `offset` bytes. */
   v128Store(offset: number): this {
     return this.simd(SIMD_OP.v128_store).op(...uleb128(V128_ALIGN_LOG2), ...uleb128(offset));
+  }
+
+  /** `v128.const` of all zero bits (0.0 in every float lane). */
+  v128Zero(): this {
+    return this.simd(SIMD_OP.v128_const).op(...new Array<number>(16).fill(0));
   }
 
   /** `i8x16.shuffle` picking 16-bit lanes: 0-7 from the first operand, 8-15 from the second. */
