@@ -327,6 +327,11 @@ export class RealtimeClient implements RealtimeClientLike {
       const detail = (raw as { error?: { message?: unknown; code?: unknown } }).error;
       const message = typeof detail?.message === 'string' ? detail.message : 'Realtime server error';
       const code = typeof detail?.code === 'string' ? detail.code : undefined;
+      if (code === CANCEL_RACE_CODE) {
+        // The response ended while our cancel was on the wire: what the cancel asked for has happened.
+        this.log.debug({ code }, 'response cancel crossed the response end');
+        return;
+      }
       this.log.warn({ code }, 'realtime server error');
       this.emit({ type: 'error', error: new Error(message), recoverable: true, code });
       return;
@@ -395,6 +400,9 @@ export class RealtimeClient implements RealtimeClientLike {
     }
   }
 }
+
+/** The server's answer to a `response.cancel` that crossed `response.done` on the wire (a benign race on barge-in). */
+const CANCEL_RACE_CODE = 'response_cancel_not_active';
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -139,6 +139,16 @@ describe('RealtimeClient against the fake Realtime server', () => {
     await vi.waitFor(() => expect(server!.openConnections).toBe(0));
   });
 
+  it('reports server errors, except a cancel that crossed the end of its response', async () => {
+    const { events } = await open();
+    const error = (code: string): WireEvent => ({ type: 'error', event_id: `evt_${code}`, error: { type: 'invalid_request_error', code, message: `${code} happened`, param: null, event_id: null } });
+    server!.inject(error('response_cancel_not_active'));
+    server!.inject(error('invalid_value'));
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'error')).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events.filter((e) => e.type === 'error')).toEqual([{ type: 'error', error: new Error('invalid_value happened'), recoverable: true, code: 'invalid_value' }]);
+  });
+
   it('throws a readable setup error without a key or a local url', async () => {
     const noKey = new RealtimeClient({ name: 'x', instructions: 'x', model: 'gpt-realtime', voice: 'marin', logger: createLogger('silent') });
     await expect(noKey.connect()).rejects.toThrow(/API key/);
