@@ -253,8 +253,8 @@ class WasmDownsampler extends DownsamplerStream {
 /** Compiled kernels per runtime: compiling once per process keeps instance creation cheap and synchronous. */
 const kernels = new WeakMap<WasmRuntime, DownsamplerKernel | null>();
 
-function loadKernel(runtime: WasmRuntime | undefined): DownsamplerKernel | undefined {
-  if (runtime === undefined) return undefined;
+function loadKernel(runtime: WasmRuntime | null): DownsamplerKernel | undefined {
+  if (runtime === null) return undefined;
   const cached = kernels.get(runtime);
   if (cached !== undefined) return cached ?? undefined;
   const { bytes, layout } = buildDownsamplerWasm({
@@ -280,8 +280,8 @@ function loadKernel(runtime: WasmRuntime | undefined): DownsamplerKernel | undef
   return kernel ?? undefined;
 }
 
-/** Creates the 24 kHz -> 8 kHz downsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD. */
-export function createWasmDownsampler24kTo8k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler | undefined {
+/** Creates the 24 kHz -> 8 kHz downsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD (or is null: no WebAssembly at all). */
+export function createWasmDownsampler24kTo8k(runtime: WasmRuntime | null = DEFAULT_WASM_RUNTIME): StreamResampler | undefined {
   const kernel = loadKernel(runtime);
   return kernel === undefined ? undefined : new WasmDownsampler(kernel);
 }
@@ -295,6 +295,6 @@ export function createJsDownsampler24kTo8k(): StreamResampler {
  * Creates a stateful 24 kHz -> 8 kHz PCM16 mono downsampler (see `StreamResampler` for the aliasing rules): the
  * WebAssembly SIMD kernel when the runtime supports it, else the JavaScript kernel.
  */
-export function createDownsampler24kTo8k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler {
+export function createDownsampler24kTo8k(runtime: WasmRuntime | null = DEFAULT_WASM_RUNTIME): StreamResampler {
   return createWasmDownsampler24kTo8k(runtime) ?? createJsDownsampler24kTo8k();
 }

@@ -218,8 +218,8 @@ class WasmUpsampler extends UpsamplerStream {
 /** Compiled kernels per runtime: compiling once per process keeps instance creation cheap and synchronous. */
 const kernels = new WeakMap<WasmRuntime, UpsamplerKernel | null>();
 
-function loadKernel(runtime: WasmRuntime | undefined): UpsamplerKernel | undefined {
-  if (runtime === undefined) return undefined;
+function loadKernel(runtime: WasmRuntime | null): UpsamplerKernel | undefined {
+  if (runtime === null) return undefined;
   const cached = kernels.get(runtime);
   if (cached !== undefined) return cached ?? undefined;
   const { bytes, layout } = buildUpsamplerWasm({ sumTaps: SUM_TAPS, diffTaps: DIFF_TAPS, copyLag: COPY_LAG, blockSamples: BLOCK, groupsPerStep: WASM_GROUPS_PER_STEP });
@@ -238,8 +238,8 @@ function loadKernel(runtime: WasmRuntime | undefined): UpsamplerKernel | undefin
   return kernel ?? undefined;
 }
 
-/** Creates the 8 kHz -> 24 kHz upsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD. */
-export function createWasmUpsampler8kTo24k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler | undefined {
+/** Creates the 8 kHz -> 24 kHz upsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD (or is null: no WebAssembly at all). */
+export function createWasmUpsampler8kTo24k(runtime: WasmRuntime | null = DEFAULT_WASM_RUNTIME): StreamResampler | undefined {
   const kernel = loadKernel(runtime);
   return kernel === undefined ? undefined : new WasmUpsampler(kernel);
 }
@@ -253,6 +253,6 @@ export function createJsUpsampler8kTo24k(): StreamResampler {
  * Creates a stateful 8 kHz -> 24 kHz PCM16 mono upsampler (see `StreamResampler` for the aliasing rules): the
  * WebAssembly SIMD kernel when the runtime supports it, else the JavaScript kernel.
  */
-export function createUpsampler8kTo24k(runtime: WasmRuntime | undefined = DEFAULT_WASM_RUNTIME): StreamResampler {
+export function createUpsampler8kTo24k(runtime: WasmRuntime | null = DEFAULT_WASM_RUNTIME): StreamResampler {
   return createWasmUpsampler8kTo24k(runtime) ?? createJsUpsampler8kTo24k();
 }

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../../src/audio/resampler.js';
 import type { StreamResampler } from '../../src/audio/resampler.js';
+import { createJsUpsampler8kTo24k } from '../../src/audio/upsampler.js';
+import { createJsDownsampler24kTo8k } from '../../src/audio/downsampler.js';
 import { REALTIME_FRAME_SAMPLES, TWILIO_FRAME_SAMPLES } from '../../src/audio/constants.js';
 
 type Factory = () => StreamResampler;
 
+// The default factories run the WebAssembly SIMD kernels on Node 20; the JS kernels are the fallback and must
+// meet the same contract.
 const DIRECTIONS: { label: string; create: Factory; inRate: number; outRate: number; frame: number }[] = [
-  { label: '8k -> 24k', create: createUpsampler8kTo24k, inRate: 8000, outRate: 24_000, frame: TWILIO_FRAME_SAMPLES },
-  { label: '24k -> 8k', create: createDownsampler24kTo8k, inRate: 24_000, outRate: 8000, frame: REALTIME_FRAME_SAMPLES },
+  { label: '8k -> 24k', create: () => createUpsampler8kTo24k(), inRate: 8000, outRate: 24_000, frame: TWILIO_FRAME_SAMPLES },
+  { label: '24k -> 8k', create: () => createDownsampler24kTo8k(), inRate: 24_000, outRate: 8000, frame: REALTIME_FRAME_SAMPLES },
+  { label: '8k -> 24k (JS kernel)', create: createJsUpsampler8kTo24k, inRate: 8000, outRate: 24_000, frame: TWILIO_FRAME_SAMPLES },
+  { label: '24k -> 8k (JS kernel)', create: createJsDownsampler24kTo8k, inRate: 24_000, outRate: 8000, frame: REALTIME_FRAME_SAMPLES },
 ];
 
 /** Deterministic pseudo-random generator (mulberry32) so failures reproduce. */
@@ -225,9 +231,12 @@ describe.each(DIRECTIONS)('streaming resampler $label', ({ create, inRate, outRa
 });
 
 describe('upsampler 8k -> 24k', () => {
-  it('passes every original sample through unchanged on one output phase, delayed by 59 output samples', () => {
+  it.each([
+    ['SIMD', () => createUpsampler8kTo24k()],
+    ['JS', createJsUpsampler8kTo24k],
+  ])('passes every original sample through unchanged on one output phase, delayed by 59 output samples (%s)', (_, create) => {
     const input = noise(800, 30_000, 4);
-    const y = createUpsampler8kTo24k().process(input);
+    const y = create().process(input);
     for (let n = 0; n < 700; n++) expect(y[3 * n + 59]).toBe(input[n]);
   });
 });

@@ -13,8 +13,8 @@ export interface WasmRuntime {
   Instance: new (module: object, imports: Record<string, never>) => { readonly exports: Readonly<Record<string, unknown>> };
 }
 
-/** The runtime's own WebAssembly namespace, or undefined where there is none. */
-export const DEFAULT_WASM_RUNTIME: WasmRuntime | undefined = (globalThis as { WebAssembly?: WasmRuntime }).WebAssembly;
+/** The runtime's own WebAssembly namespace, or null where there is none. */
+export const DEFAULT_WASM_RUNTIME: WasmRuntime | null = (globalThis as { WebAssembly?: WasmRuntime }).WebAssembly ?? null;
 
 /** A kernel ready to run: its exports plus the memory they work in. */
 export interface SimdKernel {
@@ -26,10 +26,10 @@ export interface SimdKernel {
 
 /**
  * Compiles and instantiates `bytes` synchronously (the resamplers are created on a call's setup path), or returns
- * undefined when there is no runtime or it rejects the module, which is what an engine without SIMD does.
+ * undefined when there is no runtime (null) or it rejects the module, which is what an engine without SIMD does.
  */
-export function instantiateSimdKernel(bytes: Uint8Array, memoryName: string, runtime: WasmRuntime | undefined): SimdKernel | undefined {
-  if (runtime === undefined || !runtime.validate(bytes)) return undefined;
+export function instantiateSimdKernel(bytes: Uint8Array, memoryName: string, runtime: WasmRuntime | null): SimdKernel | undefined {
+  if (runtime === null || !runtime.validate(bytes)) return undefined;
   try {
     const instance = new runtime.Instance(new runtime.Module(bytes), {});
     const memory = instance.exports[memoryName] as { buffer?: unknown } | undefined;
