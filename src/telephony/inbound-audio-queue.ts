@@ -2,6 +2,11 @@
  * A bounded single-consumer queue of PCM chunks between the socket (push, 50 frames a second) and the service
  * (async iteration). Buffers are pooled: a yielded chunk stays valid until the consumer asks for the next one,
  * then its buffer is reused. When the consumer lags beyond capacity the oldest chunk is dropped and counted.
+ *
+ * With `mergeSamples`, chunks that are already waiting when the consumer asks are joined into one (up to that many
+ * samples). A chunk is handed to a parked consumer in a microtask, so frames parsed from one socket read (after a
+ * stall, several arrive together) reach the consumer as one chunk: one Realtime append, one system call, instead of
+ * one per frame. Nothing waits for a chunk that has not arrived, so joining adds no delay.
  */
 
 /** Options for `InboundAudioQueue`. */
@@ -10,6 +15,8 @@ export interface InboundAudioQueueOptions {
   readonly capacityChunks: number;
   /** Largest chunk in samples; longer pushes are split. */
   readonly maxChunkSamples: number;
+  /** Largest chunk the consumer gets by joining queued chunks; 0 or absent: chunks are yielded one by one. */
+  readonly mergeSamples?: number | undefined;
 }
 
 interface Slot {
@@ -32,6 +39,8 @@ export class InboundAudioQueue implements AsyncIterable<Int16Array> {
   #ended = false;
   #dropped = 0;
   #iterating = false;
+  readonly #merged: Slot | undefined;
+  #deliveryScheduled = false;
 
   constructor(options: InboundAudioQueueOptions) {
     if (!(options.capacityChunks >= 1)) throw new RangeError(`capacityChunks must be >= 1, got ${options.capacityChunks}`);
@@ -39,6 +48,9 @@ export class InboundAudioQueue implements AsyncIterable<Int16Array> {
     this.#capacity = options.capacityChunks;
     this.#maxChunkSamples = options.maxChunkSamples;
     this.#queue = new Array<Slot | undefined>(this.#capacity).fill(undefined);
+    const mergeSamples = options.mergeSamples ?? 0;
+    if (!(mergeSamples >= 0)) throw new RangeError(`mergeSamples must be >= 0, got ${mergeSamples}`);
+    this.#merged = mergeSamples > 0 ? { buffer: new Int16Array(mergeSamples), length: 0 } : undefined;
   }
 
   /** Chunks dropped because the consumer lagged. */
@@ -95,30 +107,53 @@ export class InboundAudioQueue implements AsyncIterable<Int16Array> {
     const slot = this.#takeFreeSlot();
     slot.buffer.set(part);
     slot.length = part.length;
-    if (this.#waiter) {
-      // The consumer is parked: hand the chunk over directly.
-      const waiter = this.#waiter;
-      this.#waiter = undefined;
-      this.#held = slot;
-      waiter({ done: false, value: slot.buffer.subarray(0, slot.length) });
-      return dropped;
-    }
     this.#queue[(this.#head + this.#count) % this.#capacity] = slot;
     this.#count += 1;
+    if (this.#waiter && !this.#deliveryScheduled) {
+      // Hand over after the current task's other pushes (a socket read's further frames) have joined the queue.
+      this.#deliveryScheduled = true;
+      queueMicrotask(this.#deliver);
+    }
     return dropped;
   }
 
+  readonly #deliver = (): void => {
+    this.#deliveryScheduled = false;
+    const waiter = this.#waiter;
+    if (!waiter || this.#count === 0) return;
+    this.#waiter = undefined;
+    waiter({ done: false, value: this.#take() });
+  };
+
   #next(): Promise<IteratorResult<Int16Array>> {
     this.#release();
-    if (this.#count > 0) {
-      const slot = this.#dequeue();
-      this.#held = slot;
-      return Promise.resolve({ done: false, value: slot.buffer.subarray(0, slot.length) });
-    }
+    if (this.#count > 0) return Promise.resolve({ done: false, value: this.#take() });
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve) => {
       this.#waiter = resolve;
     });
+  }
+
+  /** The next chunk for the consumer: the oldest queued one, joined with those behind it when merging allows. */
+  #take(): Int16Array {
+    const first = this.#dequeue();
+    const merged = this.#merged;
+    const next = this.#queue[this.#head];
+    if (merged === undefined || next === undefined || this.#count === 0 || first.length + next.length > merged.buffer.length) {
+      this.#held = first;
+      return first.buffer.subarray(0, first.length);
+    }
+    merged.buffer.set(first.buffer.subarray(0, first.length));
+    merged.length = first.length;
+    this.#free.push(first);
+    while (this.#count > 0) {
+      const slot = this.#queue[this.#head] as Slot;
+      if (merged.length + slot.length > merged.buffer.length) break;
+      merged.buffer.set(slot.buffer.subarray(0, slot.length), merged.length);
+      merged.length += slot.length;
+      this.#free.push(this.#dequeue());
+    }
+    return merged.buffer.subarray(0, merged.length);
   }
 
   #dequeue(): Slot {
@@ -130,6 +165,7 @@ export class InboundAudioQueue implements AsyncIterable<Int16Array> {
   }
 
   #release(): void {
+    // The merge buffer is never #held: it is reused by the next merge, after the consumer asked for the next chunk.
     if (this.#held) this.#free.push(this.#held);
     this.#held = undefined;
   }

@@ -123,6 +123,8 @@ export class TwilioMediaTransport implements AudioSink {
     this.#queue = new InboundAudioQueue({
       capacityChunks: options.inboundQueueChunks ?? INBOUND_QUEUE_CHUNKS,
       maxChunkSamples: INBOUND_MAX_CHUNK_SAMPLES,
+      // Frames that queued up behind a stall go out as one append (one system call), never later than alone.
+      mergeSamples: INBOUND_MAX_CHUNK_SAMPLES,
     });
     this.#decoder = new InboundAudioDecoder({
       upsampler: options.upsampler ?? createUpsampler8kTo24k(),

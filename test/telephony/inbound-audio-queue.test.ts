@@ -80,4 +80,41 @@ describe('InboundAudioQueue', () => {
     queue[Symbol.asyncIterator]();
     expect(() => queue[Symbol.asyncIterator]()).toThrow(/single consumer/);
   });
+
+  it('joins chunks that wait together into one, up to mergeSamples, and keeps chunk boundaries otherwise', async () => {
+    const queue = new InboundAudioQueue({ capacityChunks: 8, maxChunkSamples: 4, mergeSamples: 8 });
+    for (const value of [1, 2, 3]) queue.push(chunk(value, 3));
+    queue.end();
+    const seen: number[][] = [];
+    for await (const pcm of queue) seen.push([...pcm]);
+    expect(seen).toEqual([
+      [1, 1, 1, 2, 2, 2],
+      [3, 3, 3],
+    ]);
+  });
+
+  it('hands a parked consumer every frame pushed in the same task as one chunk, valid until the next request', async () => {
+    const queue = new InboundAudioQueue({ capacityChunks: 8, maxChunkSamples: 4, mergeSamples: 16 });
+    const iterator = queue[Symbol.asyncIterator]();
+    const next = iterator.next();
+    queue.push(chunk(1, 2)); // one socket read carrying three frames
+    queue.push(chunk(2, 2));
+    queue.push(chunk(3, 2));
+    const first = (await next).value as Int16Array;
+    expect([...first]).toEqual([1, 1, 2, 2, 3, 3]);
+    queue.push(chunk(4, 2));
+    queue.push(chunk(5, 2));
+    expect([...first]).toEqual([1, 1, 2, 2, 3, 3]);
+    expect([...((await iterator.next()).value as Int16Array)]).toEqual([4, 4, 5, 5]);
+  });
+
+  it('without mergeSamples yields every chunk on its own even when several wait', async () => {
+    const queue = new InboundAudioQueue({ capacityChunks: 8, maxChunkSamples: 4 });
+    const iterator = queue[Symbol.asyncIterator]();
+    const next = iterator.next();
+    queue.push(chunk(1, 2));
+    queue.push(chunk(2, 2));
+    expect([...((await next).value as Int16Array)]).toEqual([1, 1]);
+    expect([...((await iterator.next()).value as Int16Array)]).toEqual([2, 2]);
+  });
 });

@@ -45,15 +45,16 @@ function mediaBytes(socket: FakeMediaSocket): number[] {
 }
 
 describe('TwilioMediaTransport inbound', () => {
-  it('turns 20 ms μ-law frames into 480-sample PCM16 24 kHz chunks', async () => {
+  it('turns 20 ms μ-law frames into 480 samples of PCM16 24 kHz each, joining frames that queued up (up to 100 ms)', async () => {
     const { socket, transport } = setup();
     for (let i = 0; i < 5; i++) {
       socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 20 * i, bytes: toneFrame(i) }));
     }
     socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 7 }));
     const chunks = await drain(transport.inboundAudio());
-    expect(chunks.map((c) => c.length)).toEqual([480, 480, 480, 480, 480]);
-    const peak = Math.max(...chunks.slice(1).flatMap((c) => [...c].map(Math.abs)));
+    // All five frames were waiting when the consumer asked: one 100 ms chunk (one append), not five.
+    expect(chunks.map((c) => c.length)).toEqual([2400]);
+    const peak = Math.max(...chunks.flatMap((c) => [...c].slice(480).map(Math.abs)));
     expect(peak).toBeGreaterThan(6000);
     expect(transport.stats().inboundFrames).toBe(5);
   });
@@ -77,7 +78,7 @@ describe('TwilioMediaTransport inbound', () => {
     clock.advance(500);
     for (let i = 3; i < 6; i++) socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 155 + 20 * i, bytes: toneFrame(i) }));
     socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 9 }));
-    expect((await drain(transport.inboundAudio())).length).toBe(6);
+    expect((await drain(transport.inboundAudio())).reduce((n, c) => n + c.length, 0)).toBe(6 * 480);
     expect(transport.stats().silenceFilledMs).toBe(0);
   });
 

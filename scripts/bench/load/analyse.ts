@@ -1,9 +1,11 @@
 /**
  * Turns one rung's caller and fake records into latencies and losses, matching calls by the tag in their first
- * frames. Inbound: frame k of a call ↔ append k - firstFrame of its session (both bridges forward exactly one append per 20 ms
- * frame when no timestamp gap needs filling, and the caller sends gap-free timestamps). Outbound: the caller cuts
- * the bot's audio into replies (a `clear` or a 300 ms pause starts the next); a reply ↔ the latest response that had
- * begun sending when it began (a second reply of one response is audio leaked after a `clear`). Per delta, the
+ * frames. Inbound: frame k of a call ↔ the append that carried its 20 ms, entry k - firstFrame of its session's
+ * per-frame arrivals (the caller sends gap-free timestamps, so appended audio is caller audio frame for frame; our
+ * bridge joins frames that queued up behind a stall into one append, the official one sends one per frame).
+ * Outbound: the caller cuts the bot's audio into replies (a `clear` or a 300 ms pause starts the next); a reply ↔
+ * the latest response that had begun sending when it began (a second reply of one response after a `clear` is
+ * leaked audio; after a pause, the same reply resumed). Per delta, the
  * latency runs to the first media message holding any of its audio (by byte position, with a small tolerance for
  * the resampler's tail); per media message, from the delta that completed it (which adds chunking hold-back). Barge-in: each interrupting `speech_started` ↔ the first `clear` after it.
  */

@@ -52,6 +52,10 @@ interface Active {
   readonly startedAt: number;
 }
 
+/** Bytes of one 20 ms caller frame as appended: PCM16 24 kHz (ours) and μ-law 8 kHz (the official passthrough). */
+const PCM_FRAME_BYTES = 960;
+const PCMU_FRAME_BYTES = 160;
+
 /** Shared id source, so ids are unique across the fake's sessions. */
 export interface IdSource {
   next(prefix: string): string;
@@ -68,6 +72,7 @@ export class LoadFakeSession {
   readonly #ids: IdSource;
   readonly #session: Json;
   #appendedMs = 0;
+  #appendedBytes = 0;
   #nextTurnAtMs = FIRST_TURN_MS;
   #turn = 0;
   #lastItem: string | null = null;
@@ -143,24 +148,36 @@ export class LoadFakeSession {
   #onAppend(event: Json): void {
     const now = epochMs();
     const audio = typeof event.audio === 'string' ? event.audio : '';
-    const times = this.record.appendTimes;
-    if (this.#tagPhase) this.#readTag(audio, times.length);
-    times.push(now);
     // Base64 length gives the byte count without decoding the audio.
     const bytes = (audio.length * 3) / 4 - (audio.endsWith('==') ? 2 : audio.endsWith('=') ? 1 : 0);
+    const frameBytes = this.record.format === 'pcmu' ? PCMU_FRAME_BYTES : PCM_FRAME_BYTES;
+    const framesBefore = Math.floor(this.#appendedBytes / frameBytes);
+    const offsetInFrame = this.#appendedBytes - framesBefore * frameBytes;
+    this.#appendedBytes += bytes;
+    const framesAfter = Math.floor(this.#appendedBytes / frameBytes);
+    if (this.#tagPhase) {
+      // Tags sit at 20 ms frame boundaries of the stream, whether a bridge appends frame by frame or several at once.
+      const decoded = Buffer.from(audio, 'base64');
+      const firstWhole = offsetInFrame === 0 ? 0 : frameBytes - offsetInFrame;
+      for (let start = firstWhole, frame = framesBefore + (offsetInFrame === 0 ? 0 : 1); start + frameBytes <= decoded.length && this.#tagPhase; start += frameBytes, frame++) {
+        this.#readTag(decoded.subarray(start, start + frameBytes), frame);
+      }
+    }
+    // One arrival time per 20 ms of caller audio: frame k of the call is entry k, however the appends were cut.
+    const times = this.record.appendTimes;
+    for (let frame = framesBefore; frame < framesAfter; frame++) times.push(now);
     this.#appendedMs += this.record.format === 'pcmu' ? bytes / 8 : bytes / 48;
     while (this.#appendedMs >= this.#nextTurnAtMs) this.#scriptedTurn();
   }
 
-  #readTag(audio: string, index: number): void {
-    const bytes = Buffer.from(audio, 'base64');
+  #readTag(bytes: Buffer, frame: number): void {
     const id =
       this.record.format === 'pcmu'
         ? decodeCallTagMuLaw(bytes)
-        : decodeCallTagPcm24k(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1));
+        : decodeCallTagPcm24k(new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
     if (id !== undefined) {
       this.record.callId = id;
-      this.record.firstFrame = TAG_FRAMES - 1 - index;
+      this.record.firstFrame = TAG_FRAMES - 1 - frame;
     } else if (this.record.callId !== undefined) {
       this.#tagPhase = false;
     }

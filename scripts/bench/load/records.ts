@@ -24,7 +24,7 @@ export interface FakeSessionRecord {
   /** Call id read from the first append (undefined when it could not be read). */
   readonly callId: number | undefined;
   readonly format: 'pcm' | 'pcmu';
-  /** Arrival time of each `input_audio_buffer.append`, in order. */
+  /** Per 20 ms of appended caller audio, in order: arrival time of the append that completed it. */
   readonly appendTimes: number[];
   /**
    * Caller frame number of append 0, from the last tagged append (frame `TAG_FRAMES - 1`); above 0 when the bridge
