@@ -1,6 +1,7 @@
 /**
  * `LangGraphOrchestrator`: the per-call `AbstractOrchestrator` over the shared compiled intent graph, on the call's
- * own thread (`thread_id` = CallSid).
+ * own thread (`thread_id` = CallSid). The graph itself runs behind an `IntentRunner` (in the intent worker in
+ * production); these rules hold on this side of it whichever runner is used.
  *
  * Concurrency rules (LangGraph loses updates when two invokes overlap on one thread):
  * - runs are serialized: each starts only after the previous one settled;
@@ -14,20 +15,16 @@
 import type { Logger } from '../logger.js';
 import type { AgentCatalogue } from './agent-catalogue.js';
 import { buildInstructions, type InstructionContext } from './instructions.js';
-import type { IntentGraph, Turn } from './intent-graph.js';
+import type { Turn } from './intent-graph.js';
+import type { IntentRunner } from './intent-runner.js';
 import { AbstractOrchestrator, type OrchestratorInput, type OrchestratorResult } from './orchestrator.js';
-
-/** The orchestrator's view of the checkpoint store: it records the thread's use on the call's first run. */
-export interface ThreadRegistry {
-  touchThread(threadId: string): Promise<void>;
-}
 
 /** Options for one call's orchestrator. */
 export interface LangGraphOrchestratorOptions {
   readonly callSid: string;
-  readonly graph: IntentGraph;
+  /** Runs the shared intent graph, on this thread or in the intent worker. */
+  readonly runner: IntentRunner;
   readonly catalogue: AgentCatalogue;
-  readonly threads: ThreadRegistry;
   /** The call's logger (a child bound with `callSid`). */
   readonly logger: Logger;
   /** The agent the live session starts with; defaults to the catalogue's default agent. */
@@ -91,14 +88,14 @@ export class LangGraphOrchestrator extends AbstractOrchestrator {
     // Superseded before it started: its turn is still pending and goes with the newer run.
     if (signal.aborted || this.disposed) return undefined;
     const turns = [...this.pending];
-    const config = { configurable: { thread_id: this.options.callSid }, signal, durability: 'exit' as const };
+    const { callSid, runner } = this.options;
     let state;
     try {
       if (!this.touched) {
-        await this.options.threads.touchThread(this.options.callSid);
+        await runner.touchThread(callSid);
         this.touched = true;
       }
-      state = await this.options.graph.invoke({ window: turns, initialAgent: this.deliveredAgent }, config);
+      state = await runner.run({ threadId: callSid, input: { window: turns, initialAgent: this.deliveredAgent } }, signal);
     } catch (error) {
       if (!signal.aborted) this.logger.warn({ err: error }, 'orchestrator run failed; no change');
       return undefined;

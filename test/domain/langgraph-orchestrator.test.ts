@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAgentCatalogue, type AgentCatalogue } from '../../src/domain/agent-catalogue.js';
 import type { Classification, ClassifierInput, IntentClassifier } from '../../src/domain/intent-classifier.js';
 import { compileIntentGraph, type IntentGraph, type IntentGraphState } from '../../src/domain/intent-graph.js';
+import { createInThreadRunner } from '../../src/domain/intent-runner.js';
 import { KeywordClassifier } from '../../src/domain/keyword-classifier.js';
 import { LangGraphOrchestrator } from '../../src/domain/langgraph-orchestrator.js';
 import { createOrchestratorFactory } from '../../src/domain/orchestrator-factory.js';
@@ -45,7 +46,7 @@ function setup(classifier: IntentClassifier, callSid = 'CA-test') {
   const store = createMemoryCheckpointer();
   const graph: IntentGraph = compileIntentGraph({ catalogue, classifier, checkpointer: store.saver });
   const { logger } = recordingLogger();
-  const orchestrator = new LangGraphOrchestrator({ callSid, graph, catalogue, threads: store, logger });
+  const orchestrator = new LangGraphOrchestrator({ callSid, runner: createInThreadRunner(graph, store), catalogue, logger });
   const delivered: OrchestratorResult[] = [];
   orchestrator.setCallback((result) => {
     delivered.push(result);
