@@ -10,9 +10,8 @@ import type { Config } from './config.js';
 import { CallManager, type RealtimeClientFactory } from './call/call-manager.js';
 import type { CallSummary } from './call/call-session.js';
 import { loadAgentCatalogue, type AgentCatalogue } from './domain/agent-catalogue.js';
-import { createClassifier } from './domain/create-classifier.js';
 import type { IntentClassifier } from './domain/intent-classifier.js';
-import { createOrchestratorFactory } from './domain/orchestrator-factory.js';
+import { startOrchestration, type Orchestration, type OrchestratorThread } from './domain/orchestration.js';
 import { callRecordingDecorator } from './fixtures/recording-media-socket.js';
 import { buildApp } from './http/app.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
@@ -31,6 +30,11 @@ export interface VoiceBotOptions {
   readonly catalogue?: AgentCatalogue;
   readonly store?: CheckpointStore;
   readonly classifier?: IntentClassifier;
+  /**
+   * Where the intent graph runs: `worker` (a worker thread, off the audio's event loop) unless a `store` or
+   * `classifier` object is passed, which cannot cross a thread and so runs it on `main`.
+   */
+  readonly orchestratorThread?: OrchestratorThread;
   readonly createRealtimeClient?: RealtimeClientFactory;
   readonly onCallEnded?: (summary: CallSummary) => void;
   readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
@@ -45,7 +49,7 @@ export interface VoiceBot {
   readonly calls: CallManager;
   readonly catalogue: AgentCatalogue;
   readonly store: CheckpointStore;
-  /** Ends every call (each caller hears the fallback), closes the app and the store; idempotent. */
+  /** Ends every call (each caller hears the fallback), closes the app, the intent worker and the store; idempotent. */
   close(): Promise<void>;
 }
 
@@ -54,14 +58,17 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const { logger } = options;
   const catalogue = options.catalogue ?? (await loadAgentCatalogue(config.agentsFile));
   const store = options.store ?? (await createCheckpointer(config, { logger }));
+  let orchestration: Orchestration | undefined;
   try {
-    const classifier = options.classifier ?? createClassifier(config, catalogue, logger);
     const callControl =
       options.callControl ??
       (config.twilio.accountSid
         ? createTwilioCallControl({ client: twilio(config.twilio.accountSid, config.twilio.authToken), logger })
         : undefined);
-    const createOrchestrator = createOrchestratorFactory({ catalogue, classifier, checkpointer: store, logger });
+    const thread = options.orchestratorThread ?? (options.store || options.classifier ? 'main' : 'worker');
+    const started = await startOrchestration({ config, catalogue, store, logger, thread, classifier: options.classifier });
+    orchestration = started;
+    const { createOrchestrator } = started;
     const calls = new CallManager({
       config,
       catalogue,
@@ -100,12 +107,14 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
         clearInterval(pruneTimer);
         await calls.close();
         await app.close();
+        await started.close();
         await store.close();
       })();
       return closed;
     };
     return { app, calls, catalogue, store, close };
   } catch (error) {
+    await orchestration?.close();
     await store.close();
     throw error;
   }
