@@ -1,11 +1,11 @@
 /**
  * Generates the WebAssembly SIMD kernel of the 8 kHz -> 24 kHz upsampler (same maths as the JS kernel in
- * `../upsampler.ts`, in f32x4 lanes): for input position p,
- *   S = sum_j cs[j] (x[p-j] + x[p-H+j]),  D = sum_j cd[j] (x[p-j] - x[p-H+j]),  j < H/2... with H = history,
- *   outputs (S + D, S - D, x[p - copyLag]).
- * Each SIMD lane is one input position, eight positions per iteration (two f32x4 vectors sharing every
- * coefficient load), so every output goes through exactly the same operations whatever its place in a chunk:
- * streaming stays bit-identical across chunkings.
+ * `../upsampler.ts`, in f32x4 lanes): for input position p, with H = 39 past samples and j < 20,
+ *   S = sum_j cs[j] (x[p-j] + x[p-H+j]),  D = sum_j cd[j] (x[p-j] - x[p-H+j]),
+ *   outputs (S + D, S - D, x[p - copyLag]), rounded half to even and saturated to int16.
+ * Each SIMD lane is one input position, 8 or 16 positions per iteration (f32x4 vectors sharing every coefficient
+ * load), so every output goes through exactly the same operations whatever its place in a chunk: streaming stays
+ * bit-identical across chunkings.
  *
  * Memory layout (one fixed page, shared by every upsampler of the process; the JS side copies a stream's
  * 39-sample history in and out around each call, so the instance state lives in a small JS array):
