@@ -13,8 +13,8 @@ const MODULE_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 /** Section ids used by the kernels. */
 const SECTION_ID = { type: 1, function: 3, memory: 5, export: 7, code: 10, data: 11 } as const;
 
-/** Value types (the binary codes of `i32`, `f32`, `f64`, `v128`). */
-export const VALTYPE = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+/** Value types the kernels use (the binary codes of `i32` and `v128`). */
+export const VALTYPE = { i32: 0x7f, v128: 0x7b } as const;
 
 /** Type code of a value type. */
 export type ValType = (typeof VALTYPE)[keyof typeof VALTYPE];
@@ -49,22 +49,15 @@ export const SIMD_OP = {
   v128_store: 0x0b,
   v128_const: 0x0c,
   i8x16_shuffle: 0x0d,
-  f32x4_splat: 0x13,
   f32x4_nearest: 0x6a,
   i16x8_narrow_i32x4_s: 0x85,
-  f64x2_nearest: 0x94,
   i32x4_extend_low_i16x8_s: 0xa7,
   i32x4_extend_high_i16x8_s: 0xa8,
   f32x4_add: 0xe4,
   f32x4_sub: 0xe5,
   f32x4_mul: 0xe6,
-  f64x2_add: 0xf0,
-  f64x2_sub: 0xf1,
-  f64x2_mul: 0xf2,
   i32x4_trunc_sat_f32x4_s: 0xf8,
   f32x4_convert_i32x4_s: 0xfa,
-  i32x4_trunc_sat_f64x2_s_zero: 0xfc,
-  f64x2_convert_low_i32x4_s: 0xfe,
 } as const;
 
 /** Bytes per 64 KiB WebAssembly memory page. */
