@@ -98,13 +98,14 @@ export function isSaturated(r: RungResult): boolean {
 
 /** Renders rung results and the ours/official ratios as text tables. */
 export function renderLoadReport(rungs: readonly RungResult[]): string {
-  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'out+hold p50/p99', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
+  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'machine busy', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'out+hold p50/p99', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
   const rows = rungs.map((r) => [
     isSaturated(r) ? `${r.server}*` : r.server,
     String(r.calls),
     fmt(r.cpuMsPerCallSecond, 3),
     fmt(r.callsPerCore, 0),
     `${fmt(r.serverCoreShare * 100, 0)}%`,
+    `${fmt(r.machineBusyShare * 100, 0)}%`,
     fmt(r.rssPerCallMiB, 3),
     lat(r.inbound),
     lat(r.outbound),
@@ -137,6 +138,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     '',
     `targets: >= ${LOAD_TARGETS.callsPerCore} calls/core with p99 bridge latency <= ${LOAD_TARGETS.p99BridgeLatencyMs} ms and 0 frames lost; CPU per call <= ${LOAD_TARGETS.cpuRatioVsOfficial} x official; <= ${LOAD_TARGETS.rssPerCallMiB} MiB RSS per call`,
     'latency = wall clock between caller and fake processes on loopback (includes both socket hops: an upper bound on the bridge itself)',
+    'machine busy = share of all cores busy in the window (server, load generators, anything else): latency degrades as it nears 100%',
     `* saturated: the server used >= ${SATURATED_CORE_SHARE * 100}% of a core, lost > ${SATURATED_LOSS_SHARE * 100}% of frames mid-call or failed calls; its figures describe overload, not cost`,
   );
   return lines.join('\n');

@@ -20,3 +20,13 @@ export function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
+
+/** Busy and total CPU milliseconds of the whole machine so far (all cores, from the `cpu` line of /proc/stat). */
+export function machineCpuMs(): { busyMs: number; totalMs: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string;
+  // cpu user nice system idle iowait irq softirq steal ...: idle and iowait are the only not-busy columns.
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busyMs: ((total - idle) * 1000) / CLOCK_TICKS_PER_S, totalMs: (total * 1000) / CLOCK_TICKS_PER_S };
+}

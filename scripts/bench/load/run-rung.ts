@@ -13,7 +13,7 @@ import { analyseRung, type RungAnalysis } from './analyse.js';
 import { nextMessage, spawnTsx, stopChild } from './children.js';
 import { measureOffset, type ClockOffset } from './clock-sync.js';
 import { summarize, type LatencySummary } from './latency-stats.js';
-import { cpuMs, rssBytes } from './proc-stats.js';
+import { cpuMs, machineCpuMs, rssBytes } from './proc-stats.js';
 import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunRequest, type FakeMessage, type FakeSessionRecord } from './records.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -70,6 +70,8 @@ export interface RungResult extends RungCounters {
   readonly windowS: number;
   /** Server CPU milliseconds per second of one call (= per mille of a core per call). */
   readonly cpuMsPerCallSecond: number;
+  /** Share of all the machine's cores busy in the window (server, load generators and anything else running). */
+  readonly machineBusyShare: number;
   /** Calls one core could carry at this cost (1000 / cpuMsPerCallSecond). */
   readonly callsPerCore: number;
   /** Share of one core the server used during the window. */
@@ -215,6 +217,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     const records = runCallers(callers, callerClocks, { ...base, stopFramesAt: to, hangUpAt: to + DRAIN_MS }, calls);
     await sleep(from - epochMs());
     const cpuStart = cpuMs(pid);
+    const machineStart = machineCpuMs();
     const rss: number[] = [];
     while (epochMs() < to - RSS_SAMPLE_MS / 2) {
       await sleep(Math.min(RSS_SAMPLE_MS, to - epochMs()));
@@ -222,6 +225,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     }
     await sleep(to - epochMs());
     const cpuUsed = cpuMs(pid) - cpuStart;
+    const machineEnd = machineCpuMs();
     const callerRecords = await records;
     const sessions = await collectFake(options.fake, options.fakeClock);
     if (options.dumpDir) {
@@ -239,6 +243,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       cpuMsPerCallSecond: cpuPerCallSecond,
       callsPerCore: 1000 / cpuPerCallSecond,
       serverCoreShare: cpuUsed / options.windowMs,
+      machineBusyShare: (machineEnd.busyMs - machineStart.busyMs) / Math.max(1, machineEnd.totalMs - machineStart.totalMs),
       rssBaselineMiB: mib(rssBaseline),
       rssPeakMiB: mib(rssPeak),
       rssPerCallMiB: mib(rssPeak - rssBaseline) / options.calls,
