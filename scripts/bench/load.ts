@@ -98,7 +98,7 @@ export function isSaturated(r: RungResult): boolean {
 
 /** Renders rung results and the ours/official ratios as text tables. */
 export function renderLoadReport(rungs: readonly RungResult[]): string {
-  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'machine busy', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'out+hold p50/p99', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
+  const header = ['server', 'calls', 'CPU ms/call-s', 'calls/core', 'core used', 'machine busy', 'syscalls/call-s r/w', 'RSS MiB/call', 'in p50/p99/max ms', 'out p50/p99/max ms', 'out+hold p50/p99', 'first audio p50/p99', 'barge->clear p50/p99', 'frames lost (at start)', 'out lost ms'];
   const rows = rungs.map((r) => [
     isSaturated(r) ? `${r.server}*` : r.server,
     String(r.calls),
@@ -106,6 +106,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     fmt(r.callsPerCore, 0),
     `${fmt(r.serverCoreShare * 100, 0)}%`,
     `${fmt(r.machineBusyShare * 100, 0)}%`,
+    `${fmt(r.readSyscallsPerCallSecond, 0)}/${fmt(r.writeSyscallsPerCallSecond, 0)}`,
     fmt(r.rssPerCallMiB, 3),
     lat(r.inbound),
     lat(r.outbound),

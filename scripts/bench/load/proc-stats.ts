@@ -30,3 +30,11 @@ export function machineCpuMs(): { busyMs: number; totalMs: number } {
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   return { busyMs: ((total - idle) * 1000) / CLOCK_TICKS_PER_S, totalMs: (total * 1000) / CLOCK_TICKS_PER_S };
 }
+
+/** Read-class and write-class system calls the process (all its threads) has made so far, from /proc/<pid>/io. */
+export function syscallCounts(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const reads = /syscr:\s+(\d+)/.exec(io)?.[1];
+  const writes = /syscw:\s+(\d+)/.exec(io)?.[1];
+  return { reads: Number(reads ?? Number.NaN), writes: Number(writes ?? Number.NaN) };
+}

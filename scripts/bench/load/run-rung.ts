@@ -13,7 +13,7 @@ import { analyseRung, type RungAnalysis } from './analyse.js';
 import { nextMessage, spawnTsx, stopChild } from './children.js';
 import { measureOffset, type ClockOffset } from './clock-sync.js';
 import { summarize, type LatencySummary } from './latency-stats.js';
-import { cpuMs, machineCpuMs, rssBytes } from './proc-stats.js';
+import { cpuMs, machineCpuMs, rssBytes, syscallCounts } from './proc-stats.js';
 import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunRequest, type FakeMessage, type FakeSessionRecord } from './records.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -70,6 +70,9 @@ export interface RungResult extends RungCounters {
   readonly windowS: number;
   /** Server CPU milliseconds per second of one call (= per mille of a core per call). */
   readonly cpuMsPerCallSecond: number;
+  /** Read-class and write-class system calls of the server per call-second (socket reads, writev...). */
+  readonly readSyscallsPerCallSecond: number;
+  readonly writeSyscallsPerCallSecond: number;
   /** Share of all the machine's cores busy in the window (server, load generators and anything else running). */
   readonly machineBusyShare: number;
   /** Calls one core could carry at this cost (1000 / cpuMsPerCallSecond). */
@@ -218,6 +221,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     await sleep(from - epochMs());
     const cpuStart = cpuMs(pid);
     const machineStart = machineCpuMs();
+    const syscallsStart = syscallCounts(pid);
     const rss: number[] = [];
     while (epochMs() < to - RSS_SAMPLE_MS / 2) {
       await sleep(Math.min(RSS_SAMPLE_MS, to - epochMs()));
@@ -226,6 +230,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     await sleep(to - epochMs());
     const cpuUsed = cpuMs(pid) - cpuStart;
     const machineEnd = machineCpuMs();
+    const syscallsEnd = syscallCounts(pid);
     const callerRecords = await records;
     const sessions = await collectFake(options.fake, options.fakeClock);
     if (options.dumpDir) {
@@ -243,6 +248,8 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       cpuMsPerCallSecond: cpuPerCallSecond,
       callsPerCore: 1000 / cpuPerCallSecond,
       serverCoreShare: cpuUsed / options.windowMs,
+      readSyscallsPerCallSecond: (syscallsEnd.reads - syscallsStart.reads) / (options.calls * (options.windowMs / 1000)),
+      writeSyscallsPerCallSecond: (syscallsEnd.writes - syscallsStart.writes) / (options.calls * (options.windowMs / 1000)),
       machineBusyShare: (machineEnd.busyMs - machineStart.busyMs) / Math.max(1, machineEnd.totalMs - machineStart.totalMs),
       rssBaselineMiB: mib(rssBaseline),
       rssPeakMiB: mib(rssPeak),
