@@ -11,8 +11,8 @@ import type { Logger } from '../logger.js';
 import type { AgentCatalogue } from './agent-catalogue.js';
 import { classifierSettings, createClassifier } from './create-classifier.js';
 import type { IntentClassifier } from './intent-classifier.js';
-import { createOrchestratorFactory, createRunnerOrchestratorFactory, type OrchestratorFactory } from './orchestrator-factory.js';
 import type { RoutingPolicy } from './routing-policy.js';
+import { createRunnerOrchestratorFactory, type OrchestratorFactory } from './runner-orchestrator-factory.js';
 import { catalogueData } from './worker/intent-worker-protocol.js';
 import { WorkerIntentRunner } from './worker/worker-intent-runner.js';
 
@@ -45,6 +45,8 @@ export async function startOrchestration(options: OrchestrationOptions): Promise
   const { config, catalogue, logger } = options;
   if (options.thread === 'main') {
     const classifier = options.classifier ?? createClassifier(config, catalogue, logger);
+    // Loaded here only: in worker mode the main thread never loads LangGraph.
+    const { createOrchestratorFactory } = await import('./orchestrator-factory.js');
     const createOrchestrator = createOrchestratorFactory({
       catalogue,
       classifier,

@@ -6,8 +6,9 @@
  * - Abort crosses the thread: an aborted signal posts `abort` with the run's id; the run's promise still settles
  *   only when the worker reports it stopped, so the orchestrator's next run on that thread never overlaps it.
  * - A worker that dies (uncaught error, out of memory, killed) fails every run in flight with an error, which the
- *   orchestrator turns into "no change"; it is logged at error level and a new worker is started. While it boots,
- *   new runs queue in the new worker's message port.
+ *   orchestrator turns into "no change"; it is logged at error level and a new worker is started after a short
+ *   delay. Runs during the delay fail fast; runs after it queue in the new worker's port while it boots.
+ * - A worker that answers nothing for {@link WORKER_ANSWER_DEADLINE_MS} is taken as stuck and replaced the same way.
  * - A worker that fails to boot at startup throws from {@link WorkerIntentRunner.start}; after a restart it is
  *   retried with a doubling delay, and runs fail fast until one boots.
  */
@@ -20,6 +21,11 @@ import { spawnIntentWorker, type IntentWorkerHandle, type SpawnIntentWorker } fr
 export const WORKER_RESTART_DELAY_MS = 100;
 /** Longest delay between restarts of a worker that keeps failing to boot. */
 export const WORKER_RESTART_MAX_DELAY_MS = 30_000;
+/**
+ * A run or touch the worker has not answered after this long means a stuck worker (the classifier's whole request
+ * is bounded to 2 s): it is terminated and restarted, and what it held ends as no change.
+ */
+export const WORKER_ANSWER_DEADLINE_MS = 15_000;
 /** How long `close()` waits for the worker to release its store before terminating it. */
 export const WORKER_CLOSE_TIMEOUT_MS = 2_000;
 
@@ -32,11 +38,14 @@ export interface WorkerIntentRunnerOptions {
   /** Starts a worker; tests pass a fake. */
   readonly spawn?: SpawnIntentWorker;
   readonly restartDelayMs?: number;
+  /** Overrides {@link WORKER_ANSWER_DEADLINE_MS} (tests). */
+  readonly answerDeadlineMs?: number;
 }
 
 interface Pending {
   resolve(outcome: IntentRunOutcome | undefined): void;
   reject(error: Error): void;
+  readonly deadline: NodeJS.Timeout;
 }
 
 /** Runs the intent graph in a worker thread, restarting the worker when it dies. */
@@ -84,7 +93,7 @@ export class WorkerIntentRunner implements IntentRunner {
     const id = ++this.#nextId;
     const onAbort = (): void => worker.post({ type: 'abort', id });
     signal.addEventListener('abort', onAbort, { once: true });
-    const settled = this.#request(id).finally(() => signal.removeEventListener('abort', onAbort));
+    const settled = this.#request(worker, id).finally(() => signal.removeEventListener('abort', onAbort));
     worker.post({ type: 'run', id, threadId: request.threadId, input: { window: [...request.input.window], initialAgent: request.input.initialAgent } });
     return settled.then((outcome) => {
       if (!outcome) throw new Error('intent worker answered a run without an outcome');
@@ -96,7 +105,7 @@ export class WorkerIntentRunner implements IntentRunner {
     const worker = this.#worker;
     if (!worker) throw new Error(this.#closed ? 'intent worker closed' : 'intent worker is restarting');
     const id = ++this.#nextId;
-    const settled = this.#request(id);
+    const settled = this.#request(worker, id);
     worker.post({ type: 'touch', id, threadId });
     await settled;
   }
@@ -119,8 +128,19 @@ export class WorkerIntentRunner implements IntentRunner {
     this.#failAll(new Error('intent worker closed'));
   }
 
-  #request(id: number): Promise<IntentRunOutcome | undefined> {
-    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+  #request(worker: IntentWorkerHandle, id: number): Promise<IntentRunOutcome | undefined> {
+    return new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => this.#onStuck(worker, id), this.#options.answerDeadlineMs ?? WORKER_ANSWER_DEADLINE_MS);
+      deadline.unref();
+      this.#pending.set(id, { resolve, reject, deadline });
+    });
+  }
+
+  /** A request outlived its deadline: the worker is stuck (e.g. a loop that never yields), so it is replaced. */
+  #onStuck(worker: IntentWorkerHandle, id: number): void {
+    if (!this.#pending.has(id) || worker !== this.#worker) return;
+    this.#logger.error({ requestId: id }, 'intent worker did not answer in time; terminating it');
+    void worker.terminate();
   }
 
   #startWorker(): void {
@@ -190,13 +210,17 @@ export class WorkerIntentRunner implements IntentRunner {
   #settle(id: number): Pending | undefined {
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
+    clearTimeout(pending?.deadline);
     return pending;
   }
 
   #failAll(error: Error): void {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    for (const entry of pending) entry.reject(error);
+    for (const entry of pending) {
+      clearTimeout(entry.deadline);
+      entry.reject(error);
+    }
   }
 
   /** Writes a worker's pino line through this thread's logger, keeping its level and fields. */

@@ -148,3 +148,16 @@ describe('WorkerIntentRunner', () => {
     await expect(runner.run(REQUEST, new AbortController().signal)).rejects.toThrow('intent worker closed');
   });
 });
+
+describe('WorkerIntentRunner watchdog', () => {
+  it('terminates a worker that does not answer in time; the run ends as an error and a new worker starts', async () => {
+    const { spawn, workers } = fakeSpawner();
+    const { logger, lines } = recordingLogger();
+    const runner = await WorkerIntentRunner.start({ data: WORKER_DATA, logger, spawn, restartDelayMs: 1, answerDeadlineMs: 20 });
+    await expect(runner.run(REQUEST, new AbortController().signal)).rejects.toThrow('intent worker stopped');
+    expect(workers[0]?.terminated).toBe(true);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'intent worker did not answer in time; terminating it' }));
+    while (workers.length < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+    await runner.close();
+  });
+});
