@@ -56,6 +56,7 @@ export class WorkerIntentRunner implements IntentRunner {
   readonly #pending = new Map<number, Pending>();
   #worker: IntentWorkerHandle | undefined;
   #ready = false;
+  #spawnedAtMs = 0;
   #nextId = 0;
   #restartDelayMs: number;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -146,6 +147,7 @@ export class WorkerIntentRunner implements IntentRunner {
   #startWorker(): void {
     this.#restartTimer = undefined;
     this.#ready = false;
+    this.#spawnedAtMs = performance.now();
     const worker = this.#spawn(this.#options.data, {
       onMessage: (message) => this.#onMessage(worker, message),
       onExit: (exitCode, error) => this.#onExit(worker, exitCode, error),
@@ -157,6 +159,7 @@ export class WorkerIntentRunner implements IntentRunner {
     switch (message.type) {
       case 'ready':
         this.#ready = true;
+        this.#logger.info({ bootMs: Math.round(performance.now() - this.#spawnedAtMs) }, 'intent worker ready');
         this.#restartDelayMs = this.#options.restartDelayMs ?? WORKER_RESTART_DELAY_MS;
         this.#booted?.resolve();
         this.#booted = undefined;
