@@ -11,8 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadAgentCatalogue } from '../../src/domain/agent-catalogue.js';
 import { buildInstructions } from '../../src/domain/instructions.js';
-import { createKeywordClassifier } from '../../src/domain/keyword-classifier.js';
-import { createOrchestratorFactory } from '../../src/domain/orchestrator-factory.js';
+import { startOrchestration } from '../../src/domain/orchestration.js';
+import { loadConfig } from '../../src/config.js';
 import { openSqliteCheckpointer } from '../../src/infrastructure/checkpointer-sqlite.js';
 import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
 import { createLogger } from '../../src/logger.js';
@@ -47,7 +47,17 @@ export async function measureOrchestratorLatency(samples = 200): Promise<Orchest
   const fake = await RealtimeFakeServer.start({});
   const store = await openSqliteCheckpointer({ dataDir });
   const catalogue = await loadAgentCatalogue();
-  const factory = createOrchestratorFactory({ catalogue, classifier: createKeywordClassifier({ catalogue }), checkpointer: store, logger });
+  // The production wiring: the intent graph in its worker thread, keyword classifier, SQLite under DATA_DIR.
+  const config = loadConfig({
+    PUBLIC_BASE_URL: 'https://bench.invalid',
+    TWILIO_AUTH_TOKEN: 'bench',
+    OPENAI_REALTIME_URL: fake.url,
+    CLASSIFIER: 'keyword',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+  });
+  const orchestration = await startOrchestration({ config, catalogue, store, logger, thread: 'worker' });
+  const factory = orchestration.createOrchestrator;
   const latencies: number[] = [];
   try {
     for (let i = 0; i < samples; i++) {
@@ -77,6 +87,7 @@ export async function measureOrchestratorLatency(samples = 200): Promise<Orchest
       await orchestrator.dispose();
     }
   } finally {
+    await orchestration.close();
     await fake.close();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -104,7 +115,7 @@ export async function runOrchestratorLatencyBench(samples = 200): Promise<Orches
     '| path | samples | p50 ms | p99 ms | max ms |',
     '|---|---|---|---|---|',
     `| caller transcript -> session.update with the specialist's instructions | ${latency.samples} | ${latency.p50Ms.toFixed(2)} | ${latency.p99Ms.toFixed(2)} | ${latency.maxMs.toFixed(2)} |`,
-    '  wall clock on loopback: Realtime fake -> RealtimeClient -> RealtimeService -> LangGraph (keyword classifier, SQLite checkpointer) -> session.update back at the fake',
+    '  wall clock on loopback: Realtime fake -> RealtimeClient -> RealtimeService -> intent worker thread (LangGraph, keyword classifier, SQLite checkpointer) -> session.update back at the fake',
   ].join('\n');
   return { kind: 'orchestrator', title: 'Orchestrator: transcript received -> session.update sent (keyword classifier, SQLite on)', latency, text };
 }
