@@ -25,8 +25,8 @@
 import { REALTIME_SAMPLE_RATE_HZ, RESAMPLE_FACTOR, TWILIO_SAMPLE_RATE_HZ } from './constants.js';
 import { RESAMPLER_FILTER_DELAY_SAMPLES, designNyquistLowpass } from './fir-design.js';
 import type { StreamResampler } from './stream-resampler.js';
-import { DEFAULT_WASM_RUNTIME, instantiateSimdKernel, kernelFunction } from './wasm/simd-kernel.js';
-import type { WasmRuntime } from './wasm/simd-kernel.js';
+import { DEFAULT_WASM_RUNTIME, loadInt16Kernel } from './wasm/simd-kernel.js';
+import type { Int16Kernel, WasmRuntime } from './wasm/simd-kernel.js';
 import { DOWNSAMPLER_MEMORY_EXPORT, DOWNSAMPLER_RUN_EXPORT, buildDownsamplerWasm } from './wasm/downsampler-kernel.js';
 
 /** Distance from the centre tap to the outermost tap, in 24 kHz samples. */
@@ -207,14 +207,8 @@ class JsDownsampler extends DownsamplerStream {
   }
 }
 
-/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point. */
-interface DownsamplerKernel {
-  heap: Int16Array;
-  /** Converts the whole triplets in the input area (history included) and emits one output per new triplet. */
-  run: (triplets: number) => void;
-  inputIndex: number;
-  outputIndex: number;
-}
+/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point (`run(triplets)`). */
+type DownsamplerKernel = Int16Kernel;
 
 /** Int16 samples of history a stream keeps between calls: whole triplets, plus up to two of an open triplet. */
 const WASM_HISTORY_SAMPLES = RESAMPLE_FACTOR * HISTORY_TRIPLETS;
@@ -262,34 +256,28 @@ class WasmDownsampler extends DownsamplerStream {
   }
 }
 
-/** Compiled kernels per runtime: compiling once per process keeps instance creation cheap and synchronous. */
+/** Compiled kernels per runtime (null: that runtime has no SIMD). */
 const kernels = new WeakMap<WasmRuntime, DownsamplerKernel | null>();
 
 function loadKernel(runtime: WasmRuntime | null): DownsamplerKernel | undefined {
-  if (runtime === null) return undefined;
-  const cached = kernels.get(runtime);
-  if (cached !== undefined) return cached ?? undefined;
-  const { bytes, layout } = buildDownsamplerWasm({
-    nearTaps: NEAR_TAPS,
-    farTaps: FAR_TAPS,
-    centreTap: CENTRE_TAP,
-    blockTriplets: BLOCK_TRIPLETS,
-    groupsPerStep: WASM_GROUPS_PER_STEP,
-  });
-  if (layout.historyTriplets !== HISTORY_TRIPLETS) throw new Error('downsampler: the wasm kernel and the JS kernel disagree on the history length');
-  const loaded = instantiateSimdKernel(bytes, DOWNSAMPLER_MEMORY_EXPORT, runtime);
-  const kernel =
-    loaded === undefined
-      ? null
-      : {
-          // The memory's max equals its min, so it can never grow and this view never detaches.
-          heap: new Int16Array(loaded.buffer),
-          run: kernelFunction<(triplets: number) => void>(loaded, DOWNSAMPLER_RUN_EXPORT),
-          inputIndex: layout.inputByte / Int16Array.BYTES_PER_ELEMENT,
-          outputIndex: layout.outputByte / Int16Array.BYTES_PER_ELEMENT,
-        };
-  kernels.set(runtime, kernel);
-  return kernel ?? undefined;
+  return loadInt16Kernel(
+    kernels,
+    runtime,
+    () => {
+      const generated = buildDownsamplerWasm({
+        nearTaps: NEAR_TAPS,
+        farTaps: FAR_TAPS,
+        centreTap: CENTRE_TAP,
+        blockTriplets: BLOCK_TRIPLETS,
+        groupsPerStep: WASM_GROUPS_PER_STEP,
+      });
+      if (generated.layout.historyTriplets !== HISTORY_TRIPLETS) {
+        throw new Error('downsampler: the wasm kernel and the JS kernel disagree on the history length');
+      }
+      return generated;
+    },
+    { memory: DOWNSAMPLER_MEMORY_EXPORT, run: DOWNSAMPLER_RUN_EXPORT },
+  );
 }
 
 /** Creates the 24 kHz -> 8 kHz downsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD (or is null: no WebAssembly at all). */

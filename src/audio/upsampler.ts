@@ -23,8 +23,8 @@
 import { REALTIME_SAMPLE_RATE_HZ, RESAMPLE_FACTOR, TWILIO_SAMPLE_RATE_HZ } from './constants.js';
 import { RESAMPLER_FILTER_DELAY_SAMPLES, RESAMPLER_FILTER_TAPS, designNyquistLowpass } from './fir-design.js';
 import type { StreamResampler } from './stream-resampler.js';
-import { DEFAULT_WASM_RUNTIME, instantiateSimdKernel, kernelFunction } from './wasm/simd-kernel.js';
-import type { WasmRuntime } from './wasm/simd-kernel.js';
+import { DEFAULT_WASM_RUNTIME, loadInt16Kernel } from './wasm/simd-kernel.js';
+import type { Int16Kernel, WasmRuntime } from './wasm/simd-kernel.js';
 import { UPSAMPLER_MEMORY_EXPORT, UPSAMPLER_RUN_EXPORT, buildUpsamplerWasm } from './wasm/upsampler-kernel.js';
 
 /** Taps per non-trivial polyphase branch (phases 0 and 1). */
@@ -185,13 +185,8 @@ class JsUpsampler extends UpsamplerStream {
   }
 }
 
-/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point. */
-interface UpsamplerKernel {
-  heap: Int16Array;
-  run: (newSamples: number) => void;
-  inputIndex: number;
-  outputIndex: number;
-}
+/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point (`run(newSamples)`). */
+type UpsamplerKernel = Int16Kernel;
 
 /**
  * WebAssembly SIMD kernel: every instance shares one kernel (calls are synchronous, so they never interleave)
@@ -227,27 +222,16 @@ class WasmUpsampler extends UpsamplerStream {
   }
 }
 
-/** Compiled kernels per runtime: compiling once per process keeps instance creation cheap and synchronous. */
+/** Compiled kernels per runtime (null: that runtime has no SIMD). */
 const kernels = new WeakMap<WasmRuntime, UpsamplerKernel | null>();
 
 function loadKernel(runtime: WasmRuntime | null): UpsamplerKernel | undefined {
-  if (runtime === null) return undefined;
-  const cached = kernels.get(runtime);
-  if (cached !== undefined) return cached ?? undefined;
-  const { bytes, layout } = buildUpsamplerWasm({ sumTaps: SUM_TAPS, diffTaps: DIFF_TAPS, copyLag: COPY_LAG, blockSamples: BLOCK, groupsPerStep: WASM_GROUPS_PER_STEP });
-  const loaded = instantiateSimdKernel(bytes, UPSAMPLER_MEMORY_EXPORT, runtime);
-  const kernel =
-    loaded === undefined
-      ? null
-      : {
-          // The memory's max equals its min, so it can never grow and this view never detaches.
-          heap: new Int16Array(loaded.buffer),
-          run: kernelFunction<(n: number) => void>(loaded, UPSAMPLER_RUN_EXPORT),
-          inputIndex: layout.inputByte / Int16Array.BYTES_PER_ELEMENT,
-          outputIndex: layout.outputByte / Int16Array.BYTES_PER_ELEMENT,
-        };
-  kernels.set(runtime, kernel);
-  return kernel ?? undefined;
+  return loadInt16Kernel(
+    kernels,
+    runtime,
+    () => buildUpsamplerWasm({ sumTaps: SUM_TAPS, diffTaps: DIFF_TAPS, copyLag: COPY_LAG, blockSamples: BLOCK, groupsPerStep: WASM_GROUPS_PER_STEP }),
+    { memory: UPSAMPLER_MEMORY_EXPORT, run: UPSAMPLER_RUN_EXPORT },
+  );
 }
 
 /** Creates the 8 kHz -> 24 kHz upsampler on the WebAssembly SIMD kernel, or undefined when `runtime` lacks SIMD (or is null: no WebAssembly at all). */

@@ -47,3 +47,49 @@ export function kernelFunction<F extends (...args: number[]) => unknown>(kernel:
   if (typeof f !== 'function') throw new Error(`wasm kernel has no exported function ${name}`);
   return f as F;
 }
+
+/** A resampler kernel ready to run: its memory as int16, the entry point and where its input and output areas start. */
+export interface Int16Kernel {
+  /** View on the kernel's memory (never grows, so the view never detaches). */
+  heap: Int16Array;
+  /** Converts what the caller put in the input area; the argument counts the new input (samples or triplets). */
+  run: (count: number) => void;
+  /** Int16 index of the input area in `heap`. */
+  inputIndex: number;
+  /** Int16 index of the output area in `heap`. */
+  outputIndex: number;
+}
+
+/** A generated kernel module and the byte offsets of its input and output areas. */
+export interface GeneratedKernel {
+  bytes: Uint8Array;
+  layout: { readonly inputByte: number; readonly outputByte: number };
+}
+
+/**
+ * Loads a generated kernel once per runtime (compiling once per process keeps instance creation cheap and
+ * synchronous); `cache` also remembers a runtime without SIMD (null), so it is asked only once.
+ */
+export function loadInt16Kernel(
+  cache: WeakMap<WasmRuntime, Int16Kernel | null>,
+  runtime: WasmRuntime | null,
+  generate: () => GeneratedKernel,
+  names: { readonly memory: string; readonly run: string },
+): Int16Kernel | undefined {
+  if (runtime === null) return undefined;
+  const cached = cache.get(runtime);
+  if (cached !== undefined) return cached ?? undefined;
+  const { bytes, layout } = generate();
+  const loaded = instantiateSimdKernel(bytes, names.memory, runtime);
+  const kernel =
+    loaded === undefined
+      ? null
+      : {
+          heap: new Int16Array(loaded.buffer),
+          run: kernelFunction<(count: number) => void>(loaded, names.run),
+          inputIndex: layout.inputByte / Int16Array.BYTES_PER_ELEMENT,
+          outputIndex: layout.outputByte / Int16Array.BYTES_PER_ELEMENT,
+        };
+  cache.set(runtime, kernel);
+  return kernel ?? undefined;
+}
