@@ -165,6 +165,23 @@ async function startCallers(count: number, cpus: string | undefined): Promise<Ch
   return callers;
 }
 
+/** Idle probe: 1 s windows, idle when the server used at most one clock tick (10 ms) in one; at most 40 probes. */
+const IDLE_PROBE_MS = 1000;
+const IDLE_CPU_MS_PER_PROBE = 10;
+const IDLE_MAX_PROBES = 40;
+
+/**
+ * Waits until the idle server has stopped working in the background: V8 keeps compiling and collecting for tens of
+ * seconds after a start (more for a server that loads more code), which would be billed to the first calls.
+ */
+async function waitUntilIdle(pid: number): Promise<void> {
+  for (let probe = 0; probe < IDLE_MAX_PROBES; probe++) {
+    const before = cpuMs(pid);
+    await sleep(IDLE_PROBE_MS);
+    if (cpuMs(pid) - before <= IDLE_CPU_MS_PER_PROBE) return;
+  }
+}
+
 /** Runs one rung; every child it started is stopped before it returns. */
 export async function runRung(options: RungOptions): Promise<RungResult> {
   const port = await freePort();
@@ -210,6 +227,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     await runCallers(callers.slice(0, 1), callerClocks, { ...base, stopFramesAt: warmStart + WARMUP_MS, hangUpAt: warmStart + WARMUP_MS + 300 }, Array.from({ length: WARMUP_CALLS }, (_, i) => ({ callId: 4000 + i, startAt: warmStart + i * 50 })));
     await collectFake(options.fake, options.fakeClock);
     await sleep(1000);
+    await waitUntilIdle(pid);
     const rssBaseline = rssBytes(pid);
 
     const rampMs = Math.max(MIN_RAMP_MS, options.calls * RAMP_MS_PER_CALL);
