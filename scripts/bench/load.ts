@@ -36,6 +36,8 @@ export interface LoadBenchOptions {
   readonly windowS: number;
   readonly servers: readonly ServerKind[];
   readonly cpuProfDir?: string | undefined;
+  /** Extra node flags for the server under test (both servers), e.g. GC settings. */
+  readonly serverNodeFlags: readonly string[];
   readonly dumpDir?: string | undefined;
   /** Pin the server to core 0 and the load generators to the other cores (`BENCH_PIN=1`; off by default: on a 2-core host one core is too little for the load generators). */
   readonly pin: boolean;
@@ -59,7 +61,7 @@ export function loadBenchOptions(argv: readonly string[] = process.argv, env: No
   if (!(windowS >= 1 && windowS <= 600)) throw new Error(`BENCH_WINDOW_S must be 1..600, got ${env.BENCH_WINDOW_S}`);
   const servers = (env.BENCH_SERVERS ?? 'ours,official').split(',').map((s) => s.trim()) as ServerKind[];
   if (servers.some((s) => s !== 'ours' && s !== 'official')) throw new Error(`BENCH_SERVERS must list ours and/or official, got ${env.BENCH_SERVERS}`);
-  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined, pin: env.BENCH_PIN === '1' };
+  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, serverNodeFlags: (env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0), dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined, pin: env.BENCH_PIN === '1' };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -156,7 +158,7 @@ export async function runLoadBench(options: LoadBenchOptions = loadBenchOptions(
     for (const calls of options.ladder) {
       for (const server of options.servers) {
         process.stderr.write(`load: ${server} x${calls} for ${options.windowS} s...\n`);
-        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, serverCpus: placement.server, loadCpus: placement.load, cpuProfDir: options.cpuProfDir, dumpDir: options.dumpDir }));
+        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, serverCpus: placement.server, loadCpus: placement.load, cpuProfDir: options.cpuProfDir, serverNodeFlags: options.serverNodeFlags, dumpDir: options.dumpDir }));
       }
     }
   } finally {

@@ -58,6 +58,8 @@ export interface RungOptions {
   readonly dumpDir?: string | undefined;
   /** Directory for `--cpu-prof` output of the server, when profiling. */
   readonly cpuProfDir?: string | undefined;
+  /** Extra node flags for the server process (before `--import tsx`). */
+  readonly serverNodeFlags?: readonly string[] | undefined;
 }
 
 /** The counters of `RungAnalysis` a rung reports as they are (its raw latency samples become summaries). */
@@ -202,7 +204,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       LOG_LEVEL: 'warn',
     },
     cpus: options.serverCpus,
-    nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+    nodeFlags: [...(options.serverNodeFlags ?? []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
     onLine: (line) => {
       const level = /"level":(\d+)/.exec(line)?.[1];
       if (level === undefined || Number(level) >= 50) {
