@@ -13,6 +13,7 @@ import { createClassifier } from '../create-classifier.js';
 import { compileIntentGraph } from '../intent-graph.js';
 import { createInThreadRunner, type IntentRunner } from '../intent-runner.js';
 import type { FromIntentWorker, IntentWorkerData, ToIntentWorker } from './intent-worker-protocol.js';
+import { lowerCurrentThreadPriority } from './thread-priority.js';
 
 type Port = NonNullable<typeof parentPort>;
 
@@ -25,6 +26,7 @@ function forwardingLogger(port: Port, level: string): Logger {
 
 async function boot(port: Port, data: IntentWorkerData): Promise<{ runner: IntentRunner; store: CheckpointStore }> {
   const logger = forwardingLogger(port, data.logLevel).child({ component: 'intent-worker' });
+  if (!lowerCurrentThreadPriority()) logger.debug('intent worker runs at the default CPU priority');
   const catalogue = parseAgentCatalogue(data.catalogue.data, data.catalogue.source);
   const store = await createCheckpointer(data.store, { logger });
   try {
