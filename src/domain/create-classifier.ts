@@ -26,10 +26,7 @@ export function classifierSettings(config: ClassifierSettings): ClassifierSettin
 /** Builds the configured classifier for a catalogue; throws at setup when `llm` is chosen without an API key. */
 export function createClassifier(settings: ClassifierSettings, catalogue: AgentCatalogue, logger: Logger): IntentClassifier {
   if (settings.classifier === 'llm') {
-    const { apiKey, baseUrl, chatModel } = settings.openai;
-    if (!apiKey) throw new Error('OpenAIChatClient needs OPENAI_API_KEY');
-    const chat = new OpenAIChatClient({ apiKey, model: chatModel, baseURL: baseUrl, logger: logger.child({ component: 'classifier' }) });
-    return new LlmClassifier({ catalogue, chat });
+    return new LlmClassifier({ catalogue, chat: OpenAIChatClient.fromConfig(settings.openai, logger.child({ component: 'classifier' })) });
   }
   return new KeywordClassifier({ catalogue });
 }

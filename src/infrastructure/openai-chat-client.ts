@@ -68,15 +68,13 @@ export class OpenAIChatClient extends AbstractChatClient {
       });
   }
 
-  /** Builds the client from configuration; throws when no API key is configured (a setup error). */
-  static fromConfig(config: Config, logger: Logger): OpenAIChatClient {
-    if (!config.openai.apiKey) throw new Error('OpenAIChatClient needs OPENAI_API_KEY');
-    return new OpenAIChatClient({
-      apiKey: config.openai.apiKey,
-      model: config.openai.chatModel,
-      baseURL: config.openai.baseUrl,
-      logger,
-    });
+  /**
+   * Builds the client from the OpenAI settings (plain values, so the intent worker can pass them across a thread);
+   * throws when no API key is configured (a setup error).
+   */
+  static fromConfig(openai: Pick<Config['openai'], 'apiKey' | 'baseUrl' | 'chatModel'>, logger: Logger): OpenAIChatClient {
+    if (!openai.apiKey) throw new Error('OpenAIChatClient needs OPENAI_API_KEY');
+    return new OpenAIChatClient({ apiKey: openai.apiKey, model: openai.chatModel, baseURL: openai.baseUrl, logger });
   }
 
   override async chat<T>(request: ChatRequest<T>): Promise<T | undefined> {
