@@ -207,9 +207,6 @@ class JsDownsampler extends DownsamplerStream {
   }
 }
 
-/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point (`run(triplets)`). */
-type DownsamplerKernel = Int16Kernel;
-
 /** Int16 samples of history a stream keeps between calls: whole triplets, plus up to two of an open triplet. */
 const WASM_HISTORY_SAMPLES = RESAMPLE_FACTOR * HISTORY_TRIPLETS;
 
@@ -221,7 +218,7 @@ const WASM_HISTORY_SAMPLES = RESAMPLE_FACTOR * HISTORY_TRIPLETS;
 class WasmDownsampler extends DownsamplerStream {
   private readonly history = new Int16Array(WASM_HISTORY_SAMPLES + RESAMPLE_FACTOR - 1);
 
-  constructor(private readonly kernel: DownsamplerKernel) {
+  constructor(private readonly kernel: Int16Kernel) {
     super();
   }
 
@@ -257,9 +254,9 @@ class WasmDownsampler extends DownsamplerStream {
 }
 
 /** Compiled kernels per runtime (null: that runtime has no SIMD). */
-const kernels = new WeakMap<WasmRuntime, DownsamplerKernel | null>();
+const kernels = new WeakMap<WasmRuntime, Int16Kernel | null>();
 
-function loadKernel(runtime: WasmRuntime | null): DownsamplerKernel | undefined {
+function loadKernel(runtime: WasmRuntime | null): Int16Kernel | undefined {
   return loadInt16Kernel(
     kernels,
     runtime,

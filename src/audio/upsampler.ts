@@ -185,9 +185,6 @@ class JsUpsampler extends UpsamplerStream {
   }
 }
 
-/** The process-wide SIMD kernel: one fixed-size memory, its int16 view and the entry point (`run(newSamples)`). */
-type UpsamplerKernel = Int16Kernel;
-
 /**
  * WebAssembly SIMD kernel: every instance shares one kernel (calls are synchronous, so they never interleave)
  * and keeps only its last 39 input samples, copied into the kernel's input area before each block and back after.
@@ -195,7 +192,7 @@ type UpsamplerKernel = Int16Kernel;
 class WasmUpsampler extends UpsamplerStream {
   private readonly history = new Int16Array(HISTORY);
 
-  constructor(private readonly kernel: UpsamplerKernel) {
+  constructor(private readonly kernel: Int16Kernel) {
     super();
   }
 
@@ -223,9 +220,9 @@ class WasmUpsampler extends UpsamplerStream {
 }
 
 /** Compiled kernels per runtime (null: that runtime has no SIMD). */
-const kernels = new WeakMap<WasmRuntime, UpsamplerKernel | null>();
+const kernels = new WeakMap<WasmRuntime, Int16Kernel | null>();
 
-function loadKernel(runtime: WasmRuntime | null): UpsamplerKernel | undefined {
+function loadKernel(runtime: WasmRuntime | null): Int16Kernel | undefined {
   return loadInt16Kernel(
     kernels,
     runtime,

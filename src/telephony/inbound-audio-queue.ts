@@ -139,7 +139,7 @@ export class InboundAudioQueue implements AsyncIterable<Int16Array> {
     const first = this.#dequeue();
     const merged = this.#merged;
     const next = this.#queue[this.#head];
-    if (merged === undefined || next === undefined || this.#count === 0 || first.length + next.length > merged.buffer.length) {
+    if (merged === undefined || next === undefined || first.length + next.length > merged.buffer.length) {
       this.#held = first;
       return first.buffer.subarray(0, first.length);
     }
