@@ -25,7 +25,8 @@ import type { ServiceEvent } from '../src/service/service-events.js';
 import { RealtimeFakeServer } from '../test/fakes/realtime-server.js';
 
 const PUBLIC_BASE_URL = 'https://demo.voicebot.invalid';
-const AUTH_TOKEN = 'demo-auth-token';
+/** Any well-formed token: the demo's caller and server share it. */
+const AUTH_TOKEN = 'de0de0de0de0de0de0de0de0de0de0de';
 
 const { values } = parseArgs({
   options: {

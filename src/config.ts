@@ -51,6 +51,58 @@ const postgresUrl = z
   .trim()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// connection URL');
 
+/**
+ * Values `.env.example` ships with, by variable. Copied unchanged into `.env` they are placeholders, not credentials,
+ * and the server must not start on them (it would log "server ready" and then fail every call).
+ */
+export const ENV_EXAMPLE_VALUES: Readonly<Record<string, string>> = Object.freeze({
+  PUBLIC_BASE_URL: 'https://your-subdomain.ngrok.app',
+  TWILIO_ACCOUNT_SID: 'ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  TWILIO_AUTH_TOKEN: 'your_auth_token',
+  TWILIO_PHONE_NUMBER: '+15551234567',
+  OPENAI_API_KEY: 'sk-...',
+  NGROK_AUTHTOKEN: 'your_ngrok_authtoken',
+  NGROK_DOMAIN: 'your-name.ngrok.app',
+  CALLS_API_KEY: 'a-long-random-secret-for-POST-/calls',
+});
+
+/** Text that only a template carries: `...`, `xxxxxxxx`, `your_…`/`your-…`, `<…>`, `changeme`, `replace…`. */
+const PLACEHOLDER_PATTERN = /\.\.\.|…|x{8,}|\byour[_-]|<[^>]*>|change[_-]?me|^replace/i;
+
+/** True when `value` is the `.env.example` value of `variable` or reads like a template's placeholder. */
+export function isPlaceholder(variable: string, value: string): boolean {
+  return value === ENV_EXAMPLE_VALUES[variable] || PLACEHOLDER_PATTERN.test(value);
+}
+
+/**
+ * A trimmed, non-empty string that is not a placeholder for `variable`; `format` adds the variable's own rules,
+ * checked only when it is not a placeholder, so each bad variable gets exactly one message.
+ */
+export function notPlaceholder(variable: string, format: (value: z.ZodString) => z.ZodString = (value) => value): z.ZodString {
+  const checked = z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => !isPlaceholder(variable, v), {
+      message: 'is a placeholder (the value from .env.example or a template): set the real value',
+      abort: true,
+    });
+  return format(checked);
+}
+
+/** A Twilio account SID: `AC` and 32 hex digits (Twilio console, Account info). Shared with the dev tunnel's config. */
+export const twilioAccountSid = notPlaceholder('TWILIO_ACCOUNT_SID', (v) =>
+  v.regex(/^AC[0-9a-f]{32}$/i, 'must be an account SID: AC followed by 32 hex digits (Twilio console, Account info)'),
+);
+
+/** A Twilio auth token: 32 hex digits. It signs every webhook, so a wrong one fails every call with 403. */
+export const twilioAuthToken = notPlaceholder('TWILIO_AUTH_TOKEN', (v) =>
+  v.regex(/^[0-9a-f]{32}$/i, "must be the account's auth token: 32 hex digits (Twilio console, Account info)"),
+);
+
+/** An OpenAI API key; only obvious placeholders (`sk-...`, `your_key`) are refused, since key formats vary by provider. */
+export const openaiApiKey = notPlaceholder('OPENAI_API_KEY', (v) => v.regex(/^\S+$/, 'must be one token without spaces'));
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
@@ -58,11 +110,11 @@ const EnvSchema = z
   .object({
     PORT: z.preprocess((v) => (v === '' ? undefined : v), port.default(5050)),
     HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('0.0.0.0')),
-    PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpsOrigin),
-    TWILIO_ACCOUNT_SID: optionalString,
-    TWILIO_AUTH_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1)),
-    TWILIO_PHONE_NUMBER: optionalString,
-    OPENAI_API_KEY: optionalString,
+    PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), notPlaceholder('PUBLIC_BASE_URL').pipe(httpsOrigin)),
+    TWILIO_ACCOUNT_SID: z.preprocess((v) => (v === '' ? undefined : v), twilioAccountSid.optional()),
+    TWILIO_AUTH_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), twilioAuthToken),
+    TWILIO_PHONE_NUMBER: z.preprocess((v) => (v === '' ? undefined : v), notPlaceholder('TWILIO_PHONE_NUMBER').optional()),
+    OPENAI_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), openaiApiKey.optional()),
     OPENAI_REALTIME_URL: z.preprocess((v) => (v === '' ? undefined : v), wsUrl.optional()),
     OPENAI_REALTIME_MODEL: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('gpt-realtime')),
     OPENAI_VOICE: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('marin')),
@@ -75,7 +127,10 @@ const EnvSchema = z
     THREAD_RETENTION_DAYS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(30)),
     STREAM_TOKEN_TTL_MS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(30_000)),
     RECORD_CALLS: optionalString,
-    CALLS_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(16, 'must be at least 16 characters').optional()),
+    CALLS_API_KEY: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      notPlaceholder('CALLS_API_KEY', (v) => v.min(16, 'must be at least 16 characters')).optional(),
+    ),
     LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
   });
 

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { ENV_EXAMPLE_VALUES, loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 const BASE = {
   PUBLIC_BASE_URL: 'https://bot.example.com',
-  TWILIO_AUTH_TOKEN: 'token',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
   OPENAI_API_KEY: 'sk-test',
 };
 
@@ -71,5 +73,72 @@ describe('loadConfig', () => {
 
   it('rejects an unknown LOG_LEVEL', () => {
     expect(() => loadConfig({ ...BASE, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL /);
+  });
+
+  it('refuses the values copied unchanged from .env.example, naming each credential in one message', () => {
+    const example = parseEnv(readFileSync(new URL('../.env.example', import.meta.url), 'utf8'));
+    // Every placeholder the file ships is one the config knows, so no example value slips through as a credential.
+    for (const [name, value] of Object.entries(ENV_EXAMPLE_VALUES)) {
+      if (name in example) expect(example[name], name).toBe(value);
+    }
+    try {
+      loadConfig(example);
+      expect.unreachable('loadConfig should refuse the example values');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      for (const name of ['PUBLIC_BASE_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'OPENAI_API_KEY']) {
+        expect(message).toContain(`${name} is a placeholder`);
+      }
+      expect(message.split('\n')).toHaveLength(1);
+    }
+  });
+
+  it.each([
+    ['TWILIO_AUTH_TOKEN', 'token', /^Invalid configuration: TWILIO_AUTH_TOKEN must be the account's auth token: 32 hex digits/],
+    ['TWILIO_AUTH_TOKEN', '0123456789abcdef0123456789abcde', /TWILIO_AUTH_TOKEN must be the account's auth token/],
+    ['TWILIO_AUTH_TOKEN', '0123456789abcdef0123456789abcdeg', /TWILIO_AUTH_TOKEN must be the account's auth token/],
+    ['TWILIO_ACCOUNT_SID', 'AC0123', /^Invalid configuration: TWILIO_ACCOUNT_SID must be an account SID: AC followed by 32 hex digits/],
+    ['TWILIO_ACCOUNT_SID', 'SK0123456789abcdef0123456789abcdef', /TWILIO_ACCOUNT_SID must be an account SID/],
+    ['OPENAI_API_KEY', 'sk-...', /^Invalid configuration: OPENAI_API_KEY is a placeholder/],
+    ['OPENAI_API_KEY', 'your_openai_key', /OPENAI_API_KEY is a placeholder/],
+    ['OPENAI_API_KEY', '<your key>', /OPENAI_API_KEY is a placeholder/],
+    ['PUBLIC_BASE_URL', 'https://your-subdomain.ngrok.app', /^Invalid configuration: PUBLIC_BASE_URL is a placeholder/],
+    ['CALLS_API_KEY', 'a-long-random-secret-for-POST-/calls', /CALLS_API_KEY is a placeholder/],
+  ])('refuses %s=%s with one message naming it', (name, value, expected) => {
+    const call = (): unknown => loadConfig({ ...BASE, [name]: value });
+    expect(call).toThrow(ConfigError);
+    expect(call).toThrow(expected);
+    try {
+      call();
+    } catch (error) {
+      // One problem per variable: a placeholder is not also reported as malformed.
+      expect((error as Error).message.split(name)).toHaveLength(2);
+    }
+  });
+
+  it('accepts well-formed credentials', () => {
+    const config = loadConfig({
+      ...BASE,
+      TWILIO_AUTH_TOKEN: '0123456789ABCDEF0123456789abcdef',
+      TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+      TWILIO_PHONE_NUMBER: '+14155550123',
+      OPENAI_API_KEY: 'sk-proj-Abc_123-xyz',
+    });
+    expect(config.twilio).toEqual({
+      accountSid: 'AC0123456789abcdef0123456789abcdef',
+      authToken: '0123456789ABCDEF0123456789abcdef',
+      phoneNumber: '+14155550123',
+    });
+    expect(config.openai.apiKey).toBe('sk-proj-Abc_123-xyz');
+  });
+
+  it('lists in .env.example every variable README.md names', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const named = new Set([...readme.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|PORT|HOST|CLASSIFIER)`/g)].map((m) => m[1]!));
+    const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((name) => !listed.has(name))).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ export async function measureOrchestratorLatency(samples = 200): Promise<Orchest
   // The production wiring: the intent graph in its worker thread, keyword classifier, SQLite under DATA_DIR.
   const config = loadConfig({
     PUBLIC_BASE_URL: 'https://bench.invalid',
-    TWILIO_AUTH_TOKEN: 'bench',
+    TWILIO_AUTH_TOKEN: 'be0be0be0be0be0be0be0be0be0be0be',
     OPENAI_REALTIME_URL: fake.url,
     CLASSIFIER: 'keyword',
     DATA_DIR: dataDir,

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { notPlaceholder, openaiApiKey, twilioAccountSid, twilioAuthToken } from '../config.js';
 import { ConfigError } from '../errors.js';
 
 /** Environment as a plain map, the shape `loadConfig` and `loadDevTunnelConfig` take. */
@@ -30,15 +31,21 @@ const REQUIRED = ['NGROK_AUTHTOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 
 
 const present = (env: EnvMap, name: string): boolean => (env[name] ?? '').trim() !== '';
 
+/** Credentials follow the server's own rules (`src/config.ts`), so both refuse the same placeholders. */
 const DevEnvSchema = z.object({
-  NGROK_AUTHTOKEN: z.string().trim().min(1),
+  NGROK_AUTHTOKEN: notPlaceholder('NGROK_AUTHTOKEN'),
   NGROK_DOMAIN: z.preprocess(
     (v) => (v === '' ? undefined : v),
-    z.string().trim().regex(/^[a-z0-9.-]+$/i, 'must be a bare host name such as my-bot.ngrok.app (no scheme, no path)').optional(),
+    notPlaceholder('NGROK_DOMAIN', (v) =>
+      v.regex(/^[a-z0-9.-]+$/i, 'must be a bare host name such as my-bot.ngrok.app (no scheme, no path)'),
+    ).optional(),
   ),
-  TWILIO_ACCOUNT_SID: z.string().trim().regex(/^AC[0-9a-f]{32}$/i, 'must be an account SID: AC followed by 32 hex digits'),
-  TWILIO_AUTH_TOKEN: z.string().trim().min(1),
-  TWILIO_PHONE_NUMBER: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550123'),
+  TWILIO_ACCOUNT_SID: twilioAccountSid,
+  TWILIO_AUTH_TOKEN: twilioAuthToken,
+  TWILIO_PHONE_NUMBER: notPlaceholder('TWILIO_PHONE_NUMBER', (v) =>
+    v.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550123'),
+  ),
+  OPENAI_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), openaiApiKey.optional()),
   PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).default(5050)),
 });
 

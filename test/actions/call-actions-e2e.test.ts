@@ -34,7 +34,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000
 /** The whole bot (call manager, RealtimeService, real RealtimeClient with the tools) against the Realtime fake. */
 async function startCall(script: FakeScript) {
   const fake = await RealtimeFakeServer.start({ script });
-  const config = loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.com', TWILIO_AUTH_TOKEN: 'tok', OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword' });
+  const config = loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.com', TWILIO_AUTH_TOKEN: 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3', OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword' });
   const logger = createLogger('silent');
   const rest = new FakeTwilioRest();
   const ended: CallSummary[] = [];

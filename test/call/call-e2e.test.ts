@@ -14,7 +14,7 @@ import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
-const AUTH_TOKEN = 'e2e-auth-token';
+const AUTH_TOKEN = 'c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2';
 const FIXTURES = path.resolve('test/fixtures/calls');
 
 interface Running {

@@ -69,7 +69,7 @@ async function setup() {
   const clock = new FakeClock();
   const clients: RecordingClient[] = [];
   const manager = new CallManager({
-    config: loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.test', TWILIO_AUTH_TOKEN: 't', OPENAI_API_KEY: 'sk-test' }),
+    config: loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.test', TWILIO_AUTH_TOKEN: 'f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5', OPENAI_API_KEY: 'sk-test' }),
     catalogue,
     createOrchestrator: createOrchestratorFactory({ catalogue, classifier: createKeywordClassifier({ catalogue }), checkpointer: createMemoryCheckpointer(), logger }),
     logger,

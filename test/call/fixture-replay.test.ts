@@ -15,7 +15,7 @@ import { createVoiceBot } from '../../src/server.js';
 import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
-const AUTH_TOKEN = 'replay-auth-token';
+const AUTH_TOKEN = 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1';
 const FIXTURES = path.resolve('test/fixtures/calls');
 const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).sort();
 

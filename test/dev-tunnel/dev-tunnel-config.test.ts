@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { devServerEnv, loadDevTunnelConfig, readDevEnvironment } from '../../src/dev-tunnel/dev-tunnel-config.js';
 import { ConfigError } from '../../src/errors.js';
@@ -8,7 +9,7 @@ import { ConfigError } from '../../src/errors.js';
 const FULL = {
   NGROK_AUTHTOKEN: 'tok',
   TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
-  TWILIO_AUTH_TOKEN: 'auth',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
   TWILIO_PHONE_NUMBER: '+15550100123',
   OPENAI_API_KEY: 'sk-test',
 };
@@ -19,7 +20,7 @@ describe('loadDevTunnelConfig', () => {
       ngrokAuthtoken: 'tok',
       ngrokDomain: undefined,
       twilioAccountSid: FULL.TWILIO_ACCOUNT_SID,
-      twilioAuthToken: 'auth',
+      twilioAuthToken: '0123456789abcdef0123456789abcdef',
       twilioPhoneNumber: '+15550100123',
       port: 5050,
     });
@@ -35,6 +36,21 @@ describe('loadDevTunnelConfig', () => {
   it('accepts a local Realtime server instead of an OpenAI key', () => {
     const { OPENAI_API_KEY: _unused, ...rest } = FULL;
     expect(() => loadDevTunnelConfig({ ...rest, OPENAI_REALTIME_URL: 'ws://127.0.0.1:8080' })).not.toThrow();
+  });
+
+  it('refuses the placeholders of .env.example with one message naming each variable', () => {
+    const example = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+    const call = (): unknown => loadDevTunnelConfig(example);
+    expect(call).toThrow(ConfigError);
+    expect(call).toThrow(
+      /^Invalid dev configuration: NGROK_AUTHTOKEN is a placeholder.*TWILIO_ACCOUNT_SID is a placeholder.*TWILIO_AUTH_TOKEN is a placeholder.*TWILIO_PHONE_NUMBER is a placeholder.*OPENAI_API_KEY is a placeholder/,
+    );
+  });
+
+  it('refuses an auth token of the wrong length', () => {
+    expect(() => loadDevTunnelConfig({ ...FULL, TWILIO_AUTH_TOKEN: 'auth' })).toThrow(
+      /^Invalid dev configuration: TWILIO_AUTH_TOKEN must be the account's auth token: 32 hex digits/,
+    );
   });
 
   it('explains malformed values', () => {

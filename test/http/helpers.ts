@@ -8,7 +8,8 @@ import type { Clock } from '../../src/telephony/clock.js';
 import { StreamTokenStore } from '../../src/telephony/stream-token-store.js';
 import { captureLogger, FakeClock, twilioSignature } from '../telephony/fakes.js';
 
-export const AUTH_TOKEN = 'test-auth-token-0123456789';
+/** A well-formed Twilio auth token (32 hex digits), as `loadConfig` requires. */
+export const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 export const PUBLIC = 'https://bot.example.com';
 
 export function testConfig(): Config {

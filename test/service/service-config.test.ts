@@ -6,7 +6,7 @@ describe('serviceConfigFrom', () => {
   it('takes model, voice, key and endpoint from the validated config', () => {
     const config = loadConfig({
       PUBLIC_BASE_URL: 'https://bot.example.com',
-      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_AUTH_TOKEN: 'e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4',
       OPENAI_REALTIME_URL: 'ws://127.0.0.1:9999/v1/realtime',
       OPENAI_VOICE: 'cedar',
     });

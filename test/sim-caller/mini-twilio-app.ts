@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 
 export const PUBLIC_BASE_URL = 'https://bot.example.test';
-export const AUTH_TOKEN = 'test-auth-token-0123456789';
+export const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 export const STREAM_TOKEN = 'per-call-token-42';
 
 /** What the scripted bot can do on the socket. */

@@ -13,7 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../../src/telephony/call-handler.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
-const AUTH_TOKEN = 'real-app-auth-token';
+const AUTH_TOKEN = 'a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0';
 const FIXTURES = path.resolve('test/fixtures/calls');
 const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).sort();
 

@@ -27,7 +27,7 @@ const SERVER_FILES = {
 export type ServerKind = keyof typeof SERVER_FILES;
 
 const PUBLIC_BASE_URL = 'https://bench.invalid';
-const AUTH_TOKEN = 'bench-twilio-auth-token-0123456789';
+const AUTH_TOKEN = 'be0be0be0be0be0be0be0be0be0be0be';
 /** Calls one caller process drives at most (each caller process gets its own core share). */
 const CALLS_PER_CALLER_PROCESS = 200;
 /** Calls are started evenly over this long per call, so setup does not burst (12.5 ms: 400 calls in 5 s). */
