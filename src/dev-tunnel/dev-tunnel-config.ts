@@ -14,13 +14,19 @@ import { ConfigError } from '../errors.js';
 /** Environment as a plain map, the shape `loadConfig` and `loadDevTunnelConfig` take. */
 export type EnvMap = Readonly<Record<string, string | undefined>>;
 
+/** What `npm run dev -- --restore` needs: the Twilio REST credentials and where the restore record lives. */
+export interface DevRestoreConfig {
+  readonly twilioAccountSid: string;
+  readonly twilioAuthToken: string;
+  /** DATA_DIR, absolute: the restore record of a run that did not clean up is kept here. */
+  readonly dataDir: string;
+}
+
 /** What the dev tunnel needs, validated. */
-export interface DevTunnelConfig {
+export interface DevTunnelConfig extends DevRestoreConfig {
   readonly ngrokAuthtoken: string;
   /** A reserved ngrok domain (a stable URL across runs), when set. */
   readonly ngrokDomain: string | undefined;
-  readonly twilioAccountSid: string;
-  readonly twilioAuthToken: string;
   /** The Twilio number to point at the tunnel, E.164. */
   readonly twilioPhoneNumber: string;
   /** Local port the server listens on and the tunnel forwards to. */
@@ -47,7 +53,25 @@ const DevEnvSchema = z.object({
   ),
   OPENAI_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), openaiApiKey.optional()),
   PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).default(5050)),
+  DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('./data')),
 });
+
+/** Variable names in the schema's messages: the first element of a zod issue's path. */
+function formatDevIssues(error: z.ZodError): string {
+  return `Invalid dev configuration: ${error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')} ${issue.message}`).join('; ')}`;
+}
+
+/** Validates what `npm run dev -- --restore` needs (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, DATA_DIR). */
+export function loadDevRestoreConfig(env: EnvMap = readDevEnvironment()): DevRestoreConfig {
+  const missing = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const).filter((name) => !present(env, name));
+  if (missing.length > 0) {
+    throw new ConfigError(`npm run dev -- --restore needs ${missing.join(', ')}. Set ${missing.length === 1 ? 'it' : 'them'} in the environment or in .env.`);
+  }
+  const parsed = DevEnvSchema.pick({ TWILIO_ACCOUNT_SID: true, TWILIO_AUTH_TOKEN: true, DATA_DIR: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(formatDevIssues(parsed.error));
+  const e = parsed.data;
+  return Object.freeze({ twilioAccountSid: e.TWILIO_ACCOUNT_SID, twilioAuthToken: e.TWILIO_AUTH_TOKEN, dataDir: path.resolve(e.DATA_DIR) });
+}
 
 /**
  * Validates the dev tunnel's variables. Everything missing is named in one message, OpenAI's included (the server
@@ -63,10 +87,7 @@ export function loadDevTunnelConfig(env: EnvMap = readDevEnvironment()): DevTunn
     );
   }
   const parsed = DevEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')} ${issue.message}`);
-    throw new ConfigError(`Invalid dev configuration: ${lines.join('; ')}`);
-  }
+  if (!parsed.success) throw new ConfigError(formatDevIssues(parsed.error));
   const e = parsed.data;
   return Object.freeze({
     ngrokAuthtoken: e.NGROK_AUTHTOKEN,
@@ -75,6 +96,7 @@ export function loadDevTunnelConfig(env: EnvMap = readDevEnvironment()): DevTunn
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     twilioPhoneNumber: e.TWILIO_PHONE_NUMBER,
     port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
   });
 }
 

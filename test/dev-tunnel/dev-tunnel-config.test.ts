@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { devServerEnv, loadDevTunnelConfig, readDevEnvironment } from '../../src/dev-tunnel/dev-tunnel-config.js';
+import { devServerEnv, loadDevRestoreConfig, loadDevTunnelConfig, readDevEnvironment } from '../../src/dev-tunnel/dev-tunnel-config.js';
 import { ConfigError } from '../../src/errors.js';
 
 const FULL = {
@@ -23,6 +23,7 @@ describe('loadDevTunnelConfig', () => {
       twilioAuthToken: '0123456789abcdef0123456789abcdef',
       twilioPhoneNumber: '+15550100123',
       port: 5050,
+      dataDir: path.resolve('data'),
     });
     expect(loadDevTunnelConfig({ ...FULL, NGROK_DOMAIN: 'my-bot.ngrok.app', PORT: '6000' })).toMatchObject({ ngrokDomain: 'my-bot.ngrok.app', port: 6000 });
   });
@@ -56,6 +57,23 @@ describe('loadDevTunnelConfig', () => {
   it('explains malformed values', () => {
     expect(() => loadDevTunnelConfig({ ...FULL, TWILIO_PHONE_NUMBER: '555-0100', NGROK_DOMAIN: 'https://x.ngrok.app/' })).toThrow(
       /NGROK_DOMAIN must be a bare host name.*TWILIO_PHONE_NUMBER must be an E\.164 number/,
+    );
+  });
+});
+
+describe('loadDevRestoreConfig', () => {
+  it('needs only the Twilio credentials and DATA_DIR', () => {
+    expect(loadDevRestoreConfig({ TWILIO_ACCOUNT_SID: FULL.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FULL.TWILIO_AUTH_TOKEN, DATA_DIR: 'var/bot' })).toEqual({
+      twilioAccountSid: FULL.TWILIO_ACCOUNT_SID,
+      twilioAuthToken: FULL.TWILIO_AUTH_TOKEN,
+      dataDir: path.resolve('var/bot'),
+    });
+  });
+
+  it('names what is missing or malformed', () => {
+    expect(() => loadDevRestoreConfig({ TWILIO_AUTH_TOKEN: FULL.TWILIO_AUTH_TOKEN })).toThrow('npm run dev -- --restore needs TWILIO_ACCOUNT_SID.');
+    expect(() => loadDevRestoreConfig({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: FULL.TWILIO_AUTH_TOKEN })).toThrow(
+      /^Invalid dev configuration: TWILIO_ACCOUNT_SID must be an account SID/,
     );
   });
 });
