@@ -3,7 +3,8 @@
  * (after the form body is parsed, before any handler), so a forged request gets 403 and nothing else happens.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isValidTwilioSignature, mediaSignedUrl, webhookSignedUrl, type SignedParams } from '../telephony/signature.js';
+import { isValidTwilioSignature, mediaSignedUrl, webhookSignedUrl } from '../telephony/signature.js';
+import { signedWebhookParams } from './webhook-params.js';
 
 /** Header Twilio signs every webhook and media upgrade with. */
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
@@ -16,20 +17,16 @@ function signatureOf(request: FastifyRequest): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function formParams(body: unknown): SignedParams {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as SignedParams) : {};
-}
-
 async function refuse(request: FastifyRequest, reply: FastifyReply, kind: string): Promise<void> {
   request.log.warn({ route: request.routeOptions.url, hasSignature: signatureOf(request) !== undefined, kind }, 'twilio signature refused');
   await reply.code(403).send();
 }
 
-/** Checks a form-encoded webhook against `publicBaseUrl` + path (+ query) and its form parameters. */
+/** Checks a webhook against `publicBaseUrl` + path (+ query) and its form parameters (none for a GET webhook). */
 export function webhookSignatureHook(authToken: string, publicBaseUrl: string): SignatureHook {
   return async function verifyWebhookSignature(request, reply) {
     const url = webhookSignedUrl(publicBaseUrl, request.url);
-    if (!isValidTwilioSignature(authToken, signatureOf(request), url, formParams(request.body))) {
+    if (!isValidTwilioSignature(authToken, signatureOf(request), url, signedWebhookParams(request))) {
       await refuse(request, reply, 'webhook');
     }
   };

@@ -2,13 +2,14 @@
  * The signed Twilio webhooks: the voice webhook that answers a call with `<Connect><Stream>`, the `<Connect action>`
  * fallback fetched when the stream ends, and status callbacks. Every route is behind the signature hook.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import type { Config } from '../config.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { STREAM_ENDED_PATH, renderConnectStream, renderEmptyResponse, renderSayAndHangup } from '../telephony/twiml.js';
 import { formField, formFields } from './form-fields.js';
 import { webhookSignatureHook } from './twilio-signature-hook.js';
+import { webhookParams } from './webhook-params.js';
 
 /** Path of the voice webhook a Twilio number points at. */
 export const VOICE_PATH = '/twilio/voice';
@@ -24,23 +25,27 @@ export interface TwilioWebhookRoutesOptions {
   readonly tokenStore: StreamTokenStore;
 }
 
-/** Registers `POST /twilio/voice`, `POST /twilio/stream-ended` and `POST /twilio/status`. */
+/**
+ * Registers `/twilio/voice` and `/twilio/status` (POST, or GET when the number is set to HTTP GET in the console) and
+ * `POST /twilio/stream-ended` (the `<Connect action>` this server renders, always POST).
+ */
 export function registerTwilioWebhookRoutes(app: FastifyInstance, options: TwilioWebhookRoutesOptions): void {
   const { config, callHandler, tokenStore } = options;
   const preValidation = webhookSignatureHook(config.twilio.authToken, config.publicBaseUrl);
 
-  app.post(VOICE_PATH, { preValidation }, async function answerCall(request, reply) {
-    const callSid = formField(request.body, 'CallSid');
+  const answerCall: RouteHandlerMethod = async function answerCall(request, reply) {
+    const params = webhookParams(request);
+    const callSid = formField(params, 'CallSid');
     if (!callSid) {
       request.log.warn('voice webhook without CallSid');
       return reply.code(400).type(XML).send(renderSayAndHangup());
     }
     const call = {
       callSid,
-      accountSid: formField(request.body, 'AccountSid') ?? '',
-      from: formField(request.body, 'From') ?? '',
-      to: formField(request.body, 'To') ?? '',
-      direction: formField(request.body, 'Direction') ?? '',
+      accountSid: formField(params, 'AccountSid') ?? '',
+      from: formField(params, 'From') ?? '',
+      to: formField(params, 'To') ?? '',
+      direction: formField(params, 'Direction') ?? '',
     };
     const token = tokenStore.issue(callSid);
     const twiml = renderConnectStream({ publicBaseUrl: config.publicBaseUrl, token, callSid, from: call.from, to: call.to });
@@ -52,7 +57,9 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
       request.log.error({ err: error, callSid }, 'call handler failed on answer');
     }
     return reply.type(XML).send(twiml);
-  });
+  };
+  app.post(VOICE_PATH, { preValidation }, answerCall);
+  app.get(VOICE_PATH, { preValidation }, answerCall);
 
   app.post(STREAM_ENDED_PATH, { preValidation }, async function streamEnded(request, reply) {
     const callSid = formField(request.body, 'CallSid') ?? '';
@@ -66,8 +73,8 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
     return reply.type(XML).send(twiml ?? renderSayAndHangup());
   });
 
-  app.post(STATUS_PATH, { preValidation }, async function statusCallback(request, reply) {
-    const params = formFields(request.body);
+  const statusCallback: RouteHandlerMethod = async function statusCallback(request, reply) {
+    const params = formFields(webhookParams(request));
     const status = {
       callSid: params.CallSid ?? '',
       callStatus: params.CallStatus,
@@ -85,5 +92,7 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
       request.log.error({ err: error, callSid: status.callSid }, 'call handler failed on status callback');
     }
     return reply.type(XML).send(renderEmptyResponse());
-  });
+  };
+  app.post(STATUS_PATH, { preValidation }, statusCallback);
+  app.get(STATUS_PATH, { preValidation }, statusCallback);
 }

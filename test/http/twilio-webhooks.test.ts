@@ -1,3 +1,4 @@
+import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConnectStream, renderSayAndHangup } from '../../src/telephony/twiml.js';
 import { twilioSignature } from '../telephony/fakes.js';
@@ -148,6 +149,79 @@ describe('POST /twilio/status', () => {
     const res = await post('/twilio/status', params, { 'x-twilio-signature': signForm('/twilio/status', { ...params, CallStatus: 'busy' }) });
     expect(res.statusCode).toBe(403);
     expect(t.handler.statuses).toEqual([]);
+  });
+});
+
+describe('webhooks configured as HTTP GET', () => {
+  /** The URL Twilio requests for a GET webhook: the configured URL with every parameter appended as a query string. */
+  function getUrl(path: string, params: Record<string, string>): string {
+    return `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams(params).toString()}`;
+  }
+  /** Twilio's own signature of a GET: the full public URL, query included, and no body parameters. */
+  function signGet(pathAndQuery: string): string {
+    return twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${pathAndQuery}`, {});
+  }
+  async function get(pathAndQuery: string, headers: Record<string, string> = {}) {
+    if (!t) throw new Error('no app');
+    return t.app.inject({ method: 'GET', url: pathAndQuery, headers });
+  }
+
+  it('answers a signed GET voice webhook from its query string, like the POST', async () => {
+    t = await createTestApp();
+    const url = getUrl('/twilio/voice', CALL);
+    const res = await get(url, { 'x-twilio-signature': signGet(url) });
+    expect(res.statusCode).toBe(200);
+    const token = /<Parameter name="token" value="([^"]+)"\/>/.exec(res.body)?.[1] ?? '';
+    expect(res.body).toBe(renderConnectStream({ publicBaseUrl: PUBLIC, token, callSid: CALL.CallSid, from: CALL.From, to: CALL.To }));
+    expect(t.handler.answered).toEqual([
+      { callSid: CALL.CallSid, accountSid: CALL.AccountSid, from: CALL.From, to: CALL.To, direction: 'inbound' },
+    ]);
+  });
+
+  it('keeps a query string of the configured URL inside the signed URL', async () => {
+    t = await createTestApp();
+    const url = getUrl('/twilio/voice?campaign=7', CALL);
+    expect((await get(url, { 'x-twilio-signature': signGet(url) })).statusCode).toBe(200);
+  });
+
+  it('refuses a GET signed as a POST would be (URL without the query, parameters signed separately)', async () => {
+    t = await createTestApp();
+    const url = getUrl('/twilio/voice', CALL);
+    const res = await get(url, { 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/twilio/voice`, CALL) });
+    expect(res.statusCode).toBe(403);
+    expect(t.handler.answered).toEqual([]);
+  });
+
+  it('refuses an unsigned GET and a GET whose query was altered after signing', async () => {
+    t = await createTestApp();
+    const url = getUrl('/twilio/voice', CALL);
+    expect((await get(url)).statusCode).toBe(403);
+    const altered = getUrl('/twilio/voice', { ...CALL, From: '+15550000000' });
+    expect((await get(altered, { 'x-twilio-signature': signGet(url) })).statusCode).toBe(403);
+    expect(t.handler.answered).toEqual([]);
+    expect(t.tokens.size).toBe(0);
+  });
+
+  it('forwards a signed GET status callback', async () => {
+    t = await createTestApp();
+    const params = { CallSid: CALL.CallSid, CallStatus: 'completed', AccountSid: CALL.AccountSid };
+    const url = getUrl('/twilio/status', params);
+    const res = await get(url, { 'x-twilio-signature': signGet(url) });
+    expect(res.statusCode).toBe(200);
+    expect(t.handler.statuses).toEqual([{ callSid: CALL.CallSid, callStatus: 'completed', streamSid: undefined, streamEvent: undefined, params }]);
+  });
+
+  it('ignores a body sent with a GET: only the signed URL counts', async () => {
+    t = await createTestApp();
+    const url = getUrl('/twilio/voice', CALL);
+    const res = await t.app.inject({
+      method: 'GET',
+      url,
+      headers: { 'x-twilio-signature': signGet(url), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: formBody({ From: '+15550000000' }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(t.handler.answered[0]?.from).toBe(CALL.From);
   });
 });
 
