@@ -65,6 +65,9 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       (config.twilio.accountSid
         ? createTwilioCallControl({ client: twilio(config.twilio.accountSid, config.twilio.authToken), logger })
         : undefined);
+    if (!callControl) {
+      logger.warn('TWILIO_ACCOUNT_SID is not set: calls have no telephony tools (hang-up, transfer, keypad digits), and the agents are told so');
+    }
     const thread = options.orchestratorThread ?? (options.store || options.classifier ? 'main' : 'worker');
     const started = await startOrchestration({ config, catalogue, store, logger, thread, classifier: options.classifier });
     orchestration = started;

@@ -9,6 +9,7 @@ import { createCallTools } from '../actions/call-tools.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { AgentCatalogue } from '../domain/agent-catalogue.js';
+import { AGENT_TOOL_NAMES, type AgentToolName } from '../domain/agent-tools.js';
 import { buildInstructions } from '../domain/instructions.js';
 import type { OrchestratorFactory } from '../domain/orchestrator-factory.js';
 import { toError } from '../errors.js';
@@ -60,10 +61,13 @@ export class CallManager implements CallHandler {
   readonly #actions = new Map<string, AttachedCallActions>();
   readonly #running = new Set<Promise<void>>();
   readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly timer: TimerHandle }>();
+  /** The tools every call of this process has: all of them with Twilio REST control, none without. */
+  readonly #availableTools: readonly AgentToolName[];
   #closing = false;
 
   constructor(options: CallManagerOptions) {
     this.#options = options;
+    this.#availableTools = options.callControl ? AGENT_TOOL_NAMES : [];
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger;
     this.#createClient = options.createRealtimeClient ?? defaultClientFactory;
@@ -87,7 +91,8 @@ export class CallManager implements CallHandler {
   onCallAnswered(call: IncomingCall): void {
     if (this.#closing) return;
     const agent = this.#options.catalogue.defaultAgent;
-    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid, buildInstructions(this.#options.catalogue, agent));
+    const instructions = buildInstructions(this.#options.catalogue, agent, { availableTools: this.#availableTools });
+    const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid, instructions);
     if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
   }
 
@@ -100,8 +105,9 @@ export class CallManager implements CallHandler {
     const requested = start.customParameters.agent;
     const agent = requested !== undefined && catalogue.agentsByName.has(requested) ? requested : catalogue.defaultAgent;
     const parameters = contextParameters(start.customParameters);
-    const orchestrator = this.#options.createOrchestrator(start.callSid, { initialAgent: agent, instructionParameters: parameters, logger });
-    const instructions = buildInstructions(catalogue, agent, { parameters });
+    const availableTools = this.#availableTools;
+    const orchestrator = this.#options.createOrchestrator(start.callSid, { initialAgent: agent, instructionParameters: parameters, availableTools, logger });
+    const instructions = buildInstructions(catalogue, agent, { parameters, availableTools });
 
     const prewarmed = this.#prewarmed.adopt(start.callSid);
     let client: RealtimeClientLike;

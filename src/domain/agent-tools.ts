@@ -17,3 +17,15 @@ export const AGENT_TOOL_PURPOSES: Readonly<Record<AgentToolName, string>> = {
   collect_digits:
     'collect_digits asks the caller to type numbers on the phone keypad (account numbers, card details) so they are never spoken aloud.',
 };
+
+/**
+ * What the model is told instead when the catalogue grants a tool the call does not have (no Twilio REST credentials):
+ * it must not promise the action, even where the agent's own instructions mention it.
+ */
+export const AGENT_TOOL_UNAVAILABLE: Readonly<Record<AgentToolName, string>> = {
+  hang_up: 'You cannot end the call yourself: after your goodbye, let the caller hang up.',
+  transfer_to_human:
+    'You cannot transfer the call to a person or another line. If the caller asks for a human, say that nobody can take the call from here right now and keep helping as far as you can; never say you are connecting or transferring them.',
+  collect_digits:
+    'You cannot take keypad entries: never ask the caller to type numbers on the phone keypad, and do not take card numbers or PINs on this call.',
+};

@@ -3,7 +3,7 @@
  * the same text, so instruction bodies never need to be stored in graph state or call records.
  */
 import type { AgentCatalogue, CatalogueAgent } from './agent-catalogue.js';
-import { AGENT_TOOL_PURPOSES } from './agent-tools.js';
+import { AGENT_TOOL_PURPOSES, AGENT_TOOL_UNAVAILABLE, type AgentToolName } from './agent-tools.js';
 
 /** What is known about the call when the instructions are built. */
 export interface InstructionContext {
@@ -13,6 +13,11 @@ export interface InstructionContext {
   readonly intent?: string | undefined;
   /** Per-call facts (e.g. an outbound call's purpose), given to the model as plain key/value lines. */
   readonly parameters?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The tools this call really has; undefined means every tool the catalogue grants. Without Twilio REST credentials
+   * a call has none, and the instructions must not let the model promise a transfer or a hang-up it cannot make.
+   */
+  readonly availableTools?: readonly AgentToolName[] | undefined;
 }
 
 function agentLabel(agent: CatalogueAgent): string {
@@ -48,11 +53,19 @@ export function buildInstructions(catalogue: AgentCatalogue, agentName: string, 
     );
   }
 
+  const available = context.availableTools;
+  const tools = available === undefined ? agent.tools : agent.tools.filter((tool) => available.includes(tool));
+  const missing = agent.tools.filter((tool) => !tools.includes(tool));
   sections.push(
-    agent.tools.length > 0
-      ? `# Tools you may use\n${agent.tools.map((tool) => `- ${AGENT_TOOL_PURPOSES[tool]}`).join('\n')}`
+    tools.length > 0
+      ? `# Tools you may use\n${tools.map((tool) => `- ${AGENT_TOOL_PURPOSES[tool]}`).join('\n')}`
       : '# Tools\nYou have no tools on this call; do not promise actions you cannot take.',
   );
+  if (missing.length > 0) {
+    sections.push(
+      `# Not possible on this call (this overrides anything above)\n${missing.map((tool) => `- ${AGENT_TOOL_UNAVAILABLE[tool]}`).join('\n')}`,
+    );
+  }
 
   const previous = context.previousAgent ? catalogue.agentsByName.get(context.previousAgent) : undefined;
   if (previous) {

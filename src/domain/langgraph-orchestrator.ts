@@ -14,6 +14,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { AgentCatalogue } from './agent-catalogue.js';
+import type { AgentToolName } from './agent-tools.js';
 import { buildInstructions, type InstructionContext } from './instructions.js';
 import type { Turn } from './intent-graph.js';
 import type { IntentRunner } from './intent-runner.js';
@@ -31,6 +32,8 @@ export interface LangGraphOrchestratorOptions {
   readonly initialAgent?: string | undefined;
   /** Per-call facts passed into every instruction body built for this call (e.g. an outbound call's purpose). */
   readonly instructionParameters?: Readonly<Record<string, string>> | undefined;
+  /** The tools the call really has, passed into every instruction body (undefined: all the catalogue grants). */
+  readonly availableTools?: readonly AgentToolName[] | undefined;
 }
 
 const NO_INTENT = 'none';
@@ -117,6 +120,7 @@ export class LangGraphOrchestrator extends AbstractOrchestrator {
         previousAgent: this.deliveredAgent,
         intent: state.intent ?? undefined,
         parameters: this.options.instructionParameters,
+        availableTools: this.options.availableTools,
       };
       instructionUpdate = buildInstructions(this.options.catalogue, agent, context);
       this.logger.info({ agent, previousAgent: this.deliveredAgent, intent: state.intent }, 'agent switched');

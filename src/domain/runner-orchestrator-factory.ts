@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { AgentCatalogue } from './agent-catalogue.js';
+import type { AgentToolName } from './agent-tools.js';
 import type { IntentRunner } from './intent-runner.js';
 import { LangGraphOrchestrator } from './langgraph-orchestrator.js';
 
@@ -12,6 +13,8 @@ import { LangGraphOrchestrator } from './langgraph-orchestrator.js';
 export interface OrchestratorCallOptions {
   readonly initialAgent?: string | undefined;
   readonly instructionParameters?: Readonly<Record<string, string>> | undefined;
+  /** The tools the call really has, for every instruction body built for it (undefined: all the catalogue grants). */
+  readonly availableTools?: readonly AgentToolName[] | undefined;
   /** The call's own logger when the caller already has one bound with `callSid`/`streamSid`. */
   readonly logger?: Logger | undefined;
 }
@@ -38,6 +41,7 @@ export function createRunnerOrchestratorFactory(options: RunnerOrchestratorFacto
       logger: callOptions.logger ?? options.logger.child({ callSid }),
       initialAgent: callOptions.initialAgent,
       instructionParameters: callOptions.instructionParameters,
+      availableTools: callOptions.availableTools,
     });
   };
 }

@@ -11,6 +11,9 @@ import { createLogger } from '../../src/logger.js';
 import { TwilioMediaTransport } from '../../src/telephony/media-transport.js';
 import type { StreamStart } from '../../src/telephony/twilio-messages.js';
 import { FakeClock, FakeMediaSocket } from '../telephony/fakes.js';
+import { createTwilioCallControl, type TwilioCallControl } from '../../src/actions/twilio-call-control.js';
+import { AGENT_TOOL_PURPOSES, AGENT_TOOL_UNAVAILABLE } from '../../src/domain/agent-tools.js';
+import { FakeTwilioRest } from '../actions/fakes.js';
 
 /** A Realtime connection that records what the call manager asks of it. */
 class RecordingClient implements RealtimeClientLike {
@@ -63,7 +66,7 @@ class RecordingClient implements RealtimeClientLike {
   }
 }
 
-async function setup() {
+async function setup(options: { callControl?: TwilioCallControl } = {}) {
   const catalogue = await loadAgentCatalogue();
   const logger = createLogger('silent');
   const clock = new FakeClock();
@@ -75,6 +78,7 @@ async function setup() {
     logger,
     clock,
     prewarmTtlMs: 15_000,
+    ...(options.callControl ? { callControl: options.callControl } : {}),
     createRealtimeClient: (options) => {
       const client = new RecordingClient(options);
       clients.push(client);
@@ -143,6 +147,29 @@ describe('CallManager', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(clients[0]?.instructionUpdates).toHaveLength(1);
     expect(clients[0]?.instructionUpdates[0]).toContain('appointment reminder');
+    await manager.close();
+  });
+
+  it('without Twilio REST control registers no tools and never tells the model it can transfer or hang up', async () => {
+    const { manager, clients, clock, logger } = await setup();
+    manager.onCallAnswered({ callSid: 'CA5', accountSid: 'AC1', from: '+15550000001', to: '+15550000002', direction: 'inbound' });
+    const transport = new TwilioMediaTransport({ socket: new FakeMediaSocket(), streamSid: 'MZCA6', logger, clock });
+    manager.onStreamStarted({ start: start('CA6', { agent: 'billing' }), transport, logger });
+    expect(clients).toHaveLength(2);
+    for (const client of clients) {
+      expect(client.options.tools).toBeUndefined();
+      for (const purpose of Object.values(AGENT_TOOL_PURPOSES)) expect(client.options.instructions).not.toContain(purpose);
+      expect(client.options.instructions).toContain(AGENT_TOOL_UNAVAILABLE.transfer_to_human);
+    }
+    await manager.close();
+  });
+
+  it('with Twilio REST control registers the tools and describes them', async () => {
+    const { manager, clients } = await setup({ callControl: createTwilioCallControl({ client: new FakeTwilioRest(), logger: createLogger('silent') }) });
+    manager.onCallAnswered({ callSid: 'CA7', accountSid: 'AC1', from: '+15550000001', to: '+15550000002', direction: 'inbound' });
+    expect(clients[0]?.options.tools?.map((tool) => tool.name).sort()).toEqual(['collect_digits', 'hang_up', 'transfer_to_human']);
+    expect(clients[0]?.options.instructions).toContain(AGENT_TOOL_PURPOSES.transfer_to_human);
+    expect(clients[0]?.options.instructions).not.toContain('# Not possible on this call');
     await manager.close();
   });
 });

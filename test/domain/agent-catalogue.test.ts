@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENTS_FILE, loadAgentCatalogue, parseAgentCatalogue } from '../../src/domain/agent-catalogue.js';
+import { AGENT_TOOL_NAMES, AGENT_TOOL_PURPOSES, AGENT_TOOL_UNAVAILABLE } from '../../src/domain/agent-tools.js';
 import { buildInstructions } from '../../src/domain/instructions.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -108,5 +109,33 @@ describe('buildInstructions', () => {
   it('throws on an agent name that is not in the catalogue', async () => {
     const catalogue = await loadAgentCatalogue();
     expect(() => buildInstructions(catalogue, 'marketing')).toThrowError(/Unknown agent "marketing"/);
+  });
+
+  it('mentions only the tools the call has: none without Twilio REST, and says what is not possible instead', async () => {
+    const catalogue = await loadAgentCatalogue();
+    for (const agent of catalogue.agents) {
+      const text = buildInstructions(catalogue, agent.name, { availableTools: [] });
+      for (const purpose of Object.values(AGENT_TOOL_PURPOSES)) expect(text).not.toContain(purpose);
+      expect(text).not.toContain('# Tools you may use');
+      expect(text).toContain('# Tools\nYou have no tools on this call; do not promise actions you cannot take.');
+      expect(text).toContain('# Not possible on this call (this overrides anything above)');
+      for (const tool of AGENT_TOOL_NAMES) {
+        if (agent.tools.includes(tool)) expect(text).toContain(AGENT_TOOL_UNAVAILABLE[tool]);
+        else expect(text).not.toContain(AGENT_TOOL_UNAVAILABLE[tool]);
+      }
+    }
+  });
+
+  it('lists the available subset and overrides only what is missing; all tools available reads as the catalogue grants', async () => {
+    const catalogue = await loadAgentCatalogue();
+    const partial = buildInstructions(catalogue, 'front_desk', { availableTools: ['hang_up'] });
+    expect(partial).toContain(`# Tools you may use\n- ${AGENT_TOOL_PURPOSES.hang_up}\n\n`);
+    expect(partial).not.toContain(AGENT_TOOL_PURPOSES.transfer_to_human);
+    expect(partial).toContain(AGENT_TOOL_UNAVAILABLE.transfer_to_human);
+    expect(partial).not.toContain(AGENT_TOOL_UNAVAILABLE.hang_up);
+    const all = buildInstructions(catalogue, 'front_desk', { availableTools: AGENT_TOOL_NAMES });
+    expect(all).toBe(buildInstructions(catalogue, 'front_desk'));
+    expect(all).toContain(AGENT_TOOL_PURPOSES.transfer_to_human);
+    expect(all).not.toContain('# Not possible on this call');
   });
 });

@@ -5,6 +5,7 @@ import { compileIntentGraph, type IntentGraph, type IntentGraphState } from '../
 import { createInThreadRunner } from '../../src/domain/intent-runner.js';
 import { KeywordClassifier } from '../../src/domain/keyword-classifier.js';
 import { LangGraphOrchestrator } from '../../src/domain/langgraph-orchestrator.js';
+import { AGENT_TOOL_PURPOSES, AGENT_TOOL_UNAVAILABLE } from '../../src/domain/agent-tools.js';
 import { createOrchestratorFactory } from '../../src/domain/orchestrator-factory.js';
 import type { OrchestratorResult } from '../../src/domain/orchestrator.js';
 import { buildInstructions } from '../../src/domain/instructions.js';
@@ -206,5 +207,16 @@ describe('createOrchestratorFactory', () => {
     expect(resultB?.instruction_update).toContain('- purpose: payment reminder');
     expect((await store.listThreads()).sort()).toEqual(['CA-a', 'CA-b']);
     expect(() => create('CA-c', { initialAgent: 'nobody' })).toThrowError(/Unknown initial agent "nobody"/);
+  });
+
+  it('builds handoff instructions with only the tools the call has', async () => {
+    const { logger } = recordingLogger();
+    const create = createOrchestratorFactory({ catalogue, classifier: new KeywordClassifier({ catalogue }), checkpointer: createMemoryCheckpointer(), logger });
+    const withoutTools = await create('CA-none', { availableTools: [] }).invoke({ callSid: 'CA-none', transcript: 'my internet is not working', agentType: 'realtime' });
+    expect(withoutTools?.agent).toBe('technical_support');
+    expect(withoutTools?.instruction_update).not.toContain(AGENT_TOOL_PURPOSES.transfer_to_human);
+    expect(withoutTools?.instruction_update).toContain(AGENT_TOOL_UNAVAILABLE.transfer_to_human);
+    const withTools = await create('CA-all').invoke({ callSid: 'CA-all', transcript: 'my internet is not working', agentType: 'realtime' });
+    expect(withTools?.instruction_update).toContain(AGENT_TOOL_PURPOSES.transfer_to_human);
   });
 });
