@@ -41,6 +41,8 @@ export interface VoiceBotOptions {
   readonly decorateMediaSocket?: MediaSocketDecorator;
   /** Twilio REST control (tests pass a fake); built from `TWILIO_ACCOUNT_SID` when omitted, none without it. */
   readonly callControl?: TwilioCallControl;
+  /** Open each call's Realtime session while the phone rings (default true); false waits for the stream. */
+  readonly prewarm?: boolean;
 }
 
 /** The assembled server, not yet listening. */
@@ -82,6 +84,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.onCallEnded ? { onCallEnded: options.onCallEnded } : {}),
       ...(options.onServiceEvent ? { onServiceEvent: options.onServiceEvent } : {}),
       ...(callControl ? { callControl } : {}),
+      ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);

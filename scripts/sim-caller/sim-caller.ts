@@ -63,6 +63,11 @@ export interface SimCallOptions {
   /** Call-time ms to wait for the socket to close after the caller's `stop`. */
   readonly closeTimeoutMs?: number;
   readonly clock?: SimClock;
+  /**
+   * Real milliseconds between the voice webhook's answer and the media socket's opening: Twilio's own call setup
+   * (answering, its TLS connection to the server). Default 0.
+   */
+  readonly streamOpenDelayMs?: number;
   /** Receives each log entry as it happens (the CLI prints them live). */
   readonly onLog?: (entry: CallLogEntry) => void;
 }
@@ -91,6 +96,11 @@ export interface SimCallResult {
   readonly log: readonly CallLogEntry[];
   /** The playback queue, for the bot's side as heard (`renderMuLaw`) and its speech stretches. */
   readonly playback: CallerPlayback;
+  /**
+   * Real milliseconds from sending the voice webhook to the first bot audio arriving at the caller: the silence a
+   * caller hears at the start of the call. Undefined when the bot sent no audio.
+   */
+  readonly webhookToFirstAudioMs: number | undefined;
 }
 
 function randomSid(prefix: string): string {
@@ -126,10 +136,12 @@ export async function runSimulatedCall(options: SimCallOptions): Promise<SimCall
   const post = (url: string, form: Record<string, string>): Promise<CallerHttpResponse> =>
     options.transport.postForm(url, form, { [TWILIO_SIGNATURE_HEADER]: twilioSignature(options.authToken, url, form) });
 
+  const webhookAt = clock.now();
   const voice = await post(`${base}${options.voicePath ?? '/twilio/voice'}`, { ...baseForm, CallStatus: 'ringing' });
   if (voice.status !== 200) throw new Error(`voice webhook answered ${voice.status}: ${voice.body.slice(0, 200)}`);
   const twiml = readConnectStreamTwiml(voice.body);
   if (twiml.streamUrl === undefined) throw new Error(`voice webhook TwiML opens no <Stream>: ${voice.body.slice(0, 200)}`);
+  if ((options.streamOpenDelayMs ?? 0) > 0) await new Promise<void>((resolve) => clock.setTimer(resolve, options.streamOpenDelayMs ?? 0));
   const socket = await options.transport.openSocket(twiml.streamUrl, {
     [TWILIO_SIGNATURE_HEADER]: twilioSignature(options.authToken, twiml.streamUrl, {}),
   });
@@ -165,6 +177,9 @@ export async function runSimulatedCall(options: SimCallOptions): Promise<SimCall
       CallDuration: String(Math.max(1, Math.round(session.closedAtMs / 1000))),
     });
   }
+  const firstAudioCallMs = session.playback.segments[0]?.startMs;
+  const webhookToFirstAudioMs = firstAudioCallMs === undefined ? undefined : Math.round(startReal - webhookAt + firstAudioCallMs / speed);
+  if (firstAudioCallMs !== undefined) log.push({ atMs: Math.round(firstAudioCallMs), who: 'twilio', text: `first bot audio, ${webhookToFirstAudioMs} ms after the voice webhook` });
   const stretches = session.playback.speechStretches();
   for (const stretch of stretches) {
     log.push({ atMs: Math.round(stretch.startMs), who: 'bot', text: `speaks ${((stretch.endMs - stretch.startMs) / 1000).toFixed(2)} s` });
@@ -188,5 +203,6 @@ export async function runSimulatedCall(options: SimCallOptions): Promise<SimCall
     statusCallbackResponse,
     log,
     playback: session.playback,
+    webhookToFirstAudioMs,
   };
 }

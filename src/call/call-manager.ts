@@ -23,7 +23,7 @@ import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '.
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
 import { CONTEXT_PARAMETER_PREFIX } from '../telephony/twiml.js';
-import { PrewarmedSessions } from './prewarmed-sessions.js';
+import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
 
 /** Builds one Realtime connection; production passes the real `RealtimeClient`, tests may wrap or fake it. */
 export type RealtimeClientFactory = (options: RealtimeClientOptions) => RealtimeClientLike;
@@ -43,6 +43,8 @@ export interface CallManagerOptions {
   readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
   /** Twilio REST control; when set, calls get the telephony tools, DTMF relay and idle/duration timers. */
   readonly callControl?: TwilioCallControl;
+  /** Open the Realtime session while the phone rings (default true); false connects at the stream's `start`. */
+  readonly prewarm?: boolean;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -61,6 +63,8 @@ export class CallManager implements CallHandler {
   readonly #actions = new Map<string, AttachedCallActions>();
   readonly #running = new Set<Promise<void>>();
   readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly timer: TimerHandle }>();
+  /** `clock.now()` of each answered voice webhook until its stream starts, for the first-audio log line; bounded. */
+  readonly #answeredAt = new Map<string, number>();
   /** The tools every call of this process has: all of them with Twilio REST control, none without. */
   readonly #availableTools: readonly AgentToolName[];
   #closing = false;
@@ -90,6 +94,9 @@ export class CallManager implements CallHandler {
 
   onCallAnswered(call: IncomingCall): void {
     if (this.#closing) return;
+    if (this.#answeredAt.size >= MAX_PREWARMED_SESSIONS) this.#answeredAt.delete(this.#answeredAt.keys().next().value as string);
+    this.#answeredAt.set(call.callSid, this.#clock.now());
+    if (this.#options.prewarm === false) return;
     const agent = this.#options.catalogue.defaultAgent;
     const instructions = buildInstructions(this.#options.catalogue, agent, { availableTools: this.#availableTools });
     const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid, instructions);
@@ -110,6 +117,8 @@ export class CallManager implements CallHandler {
     const instructions = buildInstructions(catalogue, agent, { parameters, availableTools });
 
     const prewarmed = this.#prewarmed.adopt(start.callSid);
+    const answeredAt = this.#answeredAt.get(start.callSid);
+    this.#answeredAt.delete(start.callSid);
     let client: RealtimeClientLike;
     let connected: Promise<void>;
     if (prewarmed) {
@@ -144,6 +153,8 @@ export class CallManager implements CallHandler {
       logger,
       clock: this.#clock,
       onEnded: (summary) => this.#onEnded(session, summary),
+      answeredAt,
+      prewarmed: prewarmed !== undefined,
     });
     this.#calls.set(start.callSid, session);
     const control = this.#options.callControl;
@@ -179,6 +190,7 @@ export class CallManager implements CallHandler {
 
   onStatus(status: StatusCallback): void {
     if (status.callStatus === 'completed' || status.callStatus === 'canceled' || status.callStatus === 'failed') {
+      this.#answeredAt.delete(status.callSid);
       // A call that ended while ringing never opens its stream: release its pre-warmed session now, not at the TTL.
       const prewarmed = this.#prewarmed.adopt(status.callSid);
       if (prewarmed) void prewarmed.client.disconnect().catch(() => undefined);

@@ -58,6 +58,10 @@ export interface CallSessionOptions {
   readonly clock: Clock;
   /** Called once, after teardown finished. */
   readonly onEnded?: (summary: CallSummary) => void;
+  /** `clock.now()` when this process answered the call's voice webhook; undefined for a call without one (outbound). */
+  readonly answeredAt?: number | undefined;
+  /** Whether the Realtime session was opened while the phone rang, for the first-audio log line. */
+  readonly prewarmed?: boolean;
 }
 
 /** One call from `start` to teardown. */
@@ -118,8 +122,13 @@ export class CallSession {
     if (this.ended) return;
     const output = service.process(transport.inboundAudio());
     service.greet();
+    let heard = false;
     try {
       for await (const chunk of output) {
+        if (!heard && chunk.pcm.length > 0) {
+          heard = true;
+          this.#logFirstAudio();
+        }
         if (chunk.pcm.length > 0) transport.sendAudio(chunk.itemId, chunk.pcm);
         if (chunk.itemDone) transport.endItem(chunk.itemId);
       }
@@ -127,6 +136,23 @@ export class CallSession {
       this.#log.error({ err: toError(error) }, 'assistant audio pump failed');
       await this.end('realtime_error');
     }
+  }
+
+  /**
+   * The caller's wait for the bot's first words ("why is there silence at the start?"): milliseconds from the voice
+   * webhook (when this process answered it) and from the stream's `start` to the first audio handed to Twilio.
+   */
+  #logFirstAudio(): void {
+    const now = this.#options.clock.now();
+    const { answeredAt, prewarmed } = this.#options;
+    this.#log.info(
+      {
+        msSinceWebhook: answeredAt === undefined ? undefined : Math.round(now - answeredAt),
+        msSinceStreamStart: Math.round(now - this.#startedAt),
+        prewarmed: prewarmed ?? false,
+      },
+      'first audio',
+    );
   }
 
   /** Tears the call down once, whichever side asked first; resolves with the call's summary. */

@@ -23,7 +23,17 @@ export interface RealtimeFakeServerOptions {
   readonly vad?: Partial<EnergyVadOptions>;
   /** Audio deltas still sent after a `response.cancel` arrives (default 0). */
   readonly deltasAfterCancel?: number;
+  /** Milliseconds from `response.created` to the first audio delta (default 0; the real model takes ~600–1200). */
+  readonly firstAudioDelayMs?: number;
+  /**
+   * Milliseconds each WebSocket upgrade is held before it is accepted (default 0): the TLS and upgrade round trips
+   * to the real endpoint, which a pre-warmed session spends while the phone rings.
+   */
+  readonly connectDelayMs?: number;
 }
+
+/** Timing close to the real API, for measurements that mean something: first audio 800 ms after `response.create`. */
+export const REALISTIC_REALTIME_TIMING = Object.freeze({ realtimeFactor: 1, firstAudioDelayMs: 800, connectDelayMs: 300 });
 
 /** One recorded event and the connection (0-based, in accept order) it belongs to. */
 export interface RecordedEvent {
@@ -61,12 +71,17 @@ export class RealtimeFakeServer {
 
   /** Listens on 127.0.0.1 on a free port. */
   static async start(options: RealtimeFakeServerOptions = {}): Promise<RealtimeFakeServer> {
+    const connectDelayMs = options.connectDelayMs ?? 0;
     const wss = await new Promise<WebSocketServer>((resolve, reject) => {
       const server = new WebSocketServer({
         host: '127.0.0.1',
         port: 0,
         // Like the real endpoint: no bearer token, no session.
-        verifyClient: (info, done) => done(/^Bearer \S+/.test(info.req.headers.authorization ?? ''), 401),
+        verifyClient: (info, done) => {
+          const accept = /^Bearer \S+/.test(info.req.headers.authorization ?? '');
+          if (connectDelayMs > 0) setTimeout(() => done(accept, 401), connectDelayMs);
+          else done(accept, 401);
+        },
       });
       server.once('listening', () => resolve(server));
       server.once('error', reject);
@@ -155,6 +170,7 @@ export class RealtimeFakeServer {
       realtimeFactor: this.options.realtimeFactor ?? 0,
       vad: { thresholdRms: this.options.vad?.thresholdRms ?? 500, hangoverMs: this.options.vad?.hangoverMs ?? 500 },
       deltasAfterCancel: this.options.deltasAfterCancel ?? 0,
+      firstAudioDelayMs: this.options.firstAudioDelayMs ?? 0,
       nextId: (prefix) => `${prefix}_${(++this.idCounter).toString().padStart(6, '0')}`,
       onClientEvent: (event) =>
         this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event }),

@@ -21,6 +21,11 @@ export interface FakeConnectionSettings {
   readonly vad: EnergyVadOptions;
   /** Audio deltas still sent after a `response.cancel` arrives, as the real server does while it stops. */
   readonly deltasAfterCancel: number;
+  /**
+   * Milliseconds from `response.created` to the first `response.output_audio.delta` (the model's time to first audio,
+   * ~1 s on the real API); the rest of the audio follows at `realtimeFactor`. Default 0.
+   */
+  readonly firstAudioDelayMs?: number;
   readonly nextId: (prefix: string) => string;
   readonly onClientEvent: (event: WireEvent) => void;
   readonly onServerEvent: (event: WireEvent) => void;
@@ -473,8 +478,9 @@ export class FakeRealtimeConnection {
 
   private scheduleChunk(active: ActiveResponse): void {
     const factor = this.settings.realtimeFactor;
-    const dueAt = active.startedAt + active.next * this.settings.chunkMs * factor;
-    const delay = factor > 0 ? Math.max(0, dueAt - Date.now()) : 0;
+    const firstAudioDelayMs = this.settings.firstAudioDelayMs ?? 0;
+    const dueAt = active.startedAt + firstAudioDelayMs + active.next * this.settings.chunkMs * factor;
+    const delay = factor > 0 || firstAudioDelayMs > 0 ? Math.max(0, dueAt - Date.now()) : 0;
     active.timer = setTimeout(() => this.sendChunk(active), delay);
   }
 

@@ -2,6 +2,7 @@
  * A fake of the `twilio` REST client's `incomingPhoneNumbers` with Twilio's semantics: `list({ phoneNumber })` finds
  * a number, `(sid).update(params)` changes only the parameters given, an empty string clears a field (read back as
  * null), and a number with a `voiceApplicationSid` routes its calls to that TwiML App whatever its `voiceUrl` says.
+ * No test-runner imports, so `scripts/` can use it too (the first-audio measurement runs the dev tunnel on it).
  */
 import type { IncomingPhoneNumberFields, IncomingPhoneNumbersClient, IncomingPhoneNumberUpdate } from '../../src/dev-tunnel/phone-number-webhooks.js';
 
