@@ -56,7 +56,7 @@ const DevEnvSchema = z.object({
   DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('./data')),
 });
 
-/** Variable names in the schema's messages: the first element of a zod issue's path. */
+/** One message naming each bad variable (the first element of each zod issue's path). */
 function formatDevIssues(error: z.ZodError): string {
   return `Invalid dev configuration: ${error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')} ${issue.message}`).join('; ')}`;
 }

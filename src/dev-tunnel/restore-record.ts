@@ -37,7 +37,7 @@ const RecordSchema = z.strictObject({
 /** One pending restore. */
 export type RestoreRecord = z.infer<typeof RecordSchema>;
 
-/** Where pending restores are kept; tests may pass an in-memory one, production the file below. */
+/** Where the pending restore is kept: the file below, for the dev script and its tests alike. */
 export interface RestoreRecordStore {
   /** Where the record lives, for messages. */
   readonly location: string;
