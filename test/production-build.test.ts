@@ -16,14 +16,16 @@ import { HEALTH_PATH } from '../src/http/health-route.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
 
-/** `npm start`'s node flags and entry, read from package.json so the test runs exactly what production runs. */
+/**
+ * `npm start`'s node flags and entry, read from package.json so the test runs exactly what production runs. The
+ * script is `exec node …`: the shell npm starts becomes node, so a SIGTERM sent to npm reaches the server.
+ */
 async function startCommand(): Promise<{ flags: string[]; entry: string }> {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = (pkg.scripts.start ?? '').split(/\s+/);
-  const [command, ...rest] = words;
+  const [exec, command, ...rest] = (pkg.scripts.start ?? '').split(/\s+/);
   const entry = rest.pop();
-  if (command !== 'node' || entry === undefined || !entry.startsWith('dist/')) {
-    throw new Error(`npm start is expected to be "node [flags] dist/…", got ${JSON.stringify(pkg.scripts.start)}`);
+  if (exec !== 'exec' || command !== 'node' || entry === undefined || !entry.startsWith('dist/')) {
+    throw new Error(`npm start is expected to be "exec node [flags] dist/…", got ${JSON.stringify(pkg.scripts.start)}`);
   }
   return { flags: rest, entry: path.join(ROOT, entry) };
 }
