@@ -102,8 +102,9 @@ describe('the production build (npm run build, npm start)', { timeout: 90_000 },
   it('starts from dist/ with part of its configuration in .env, serves the health route and stops on SIGTERM', async () => {
     const started = await start(
       { PUBLIC_BASE_URL: 'https://bot.example.com', HOST: '127.0.0.1', PORT: '0', DATA_DIR: 'data', LOG_LEVEL: 'info' },
-      // Required variables only .env provides: the server cannot start unless node read the file.
-      'TWILIO_AUTH_TOKEN=test-token\nOPENAI_REALTIME_URL=ws://127.0.0.1:9/v1/realtime\n',
+      // Required variables only .env provides: the server cannot start unless it read the file. The auth token has a
+      // real one's shape (32 hex digits).
+      'TWILIO_AUTH_TOKEN=0123456789abcdef0123456789abcdef\nOPENAI_REALTIME_URL=ws://127.0.0.1:9/v1/realtime\n',
     );
     const port = await listeningPort(started);
     // The server listens only once the intent worker thread has booted from the compiled worker entry.
