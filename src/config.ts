@@ -182,24 +182,43 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
-function formatIssues(error: z.ZodError | undefined, extra: string[]): string {
+/** Appended when a variable is missing: says where it can be set (`npm start` and `npm run dev` both read `.env`). */
+const WHERE_VARIABLES_ARE_READ = 'Variables are read from the environment and from .env in the working directory (the environment wins).';
+
+function formatIssues(env: Readonly<Record<string, string | undefined>>, error: z.ZodError | undefined, extra: string[]): string {
+  let missing = extra.length > 0;
   const lines = (error?.issues ?? []).map((issue) => {
     const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return `${variable} ${message}`;
+    // Decided on the raw value: zod 4 leaves `issue.input` out, so a bad number (PORT=eighty) looks unset to it.
+    const required = (env[variable] ?? '').trim() === '';
+    missing ||= required;
+    return `${variable} ${required ? 'is required' : issue.message}`;
   });
   lines.push(...extra);
-  return `Invalid configuration: ${lines.join('; ')}`;
+  return `Invalid configuration: ${lines.join('; ')}${missing ? `. ${WHERE_VARIABLES_ARE_READ}` : ''}`;
 }
 
 /**
- * Reads and validates the environment. Pass an explicit map in tests; production passes nothing and
- * `process.env` is read exactly once, here.
+ * The process environment with `.env` from the working directory loaded under it by Node's `process.loadEnvFile`
+ * (a variable already set in the environment wins). A missing `.env` is fine: production usually sets the environment.
+ */
+export function readEnvironment(envFile = '.env'): Readonly<Record<string, string | undefined>> {
+  try {
+    process.loadEnvFile(envFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return process.env;
+}
+
+/**
+ * Validates `env`. Tests pass an explicit map; the server passes {@link readEnvironment}'s result, so `process.env`
+ * is read once, at startup.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   const extra = crossFieldIssues(env);
-  if (!parsed.success || extra.length > 0) throw new ConfigError(formatIssues(parsed.error, extra));
+  if (!parsed.success || extra.length > 0) throw new ConfigError(formatIssues(env, parsed.error, extra));
   const e = parsed.data;
   const classifier = e.CLASSIFIER === 'auto' ? (e.OPENAI_API_KEY ? 'llm' : 'keyword') : e.CLASSIFIER;
   const config: Config = {

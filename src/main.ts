@@ -1,14 +1,15 @@
 /**
- * The server's entry point (`npm start`): load the configuration, assemble the bot, listen, and close gracefully on
- * SIGINT/SIGTERM (every live call's media socket is closed, so Twilio runs its `<Connect action>` fallback).
+ * The server's entry point (`npm start` runs it compiled, as `dist/main.js`): load the configuration (the environment,
+ * then `.env`), assemble the bot, listen, and close gracefully on SIGINT/SIGTERM (every live call's media socket is
+ * closed, so Twilio runs its `<Connect action>` fallback).
  */
-import { loadConfig } from './config.js';
+import { loadConfig, readEnvironment } from './config.js';
 import { loadOrExit } from './load-or-exit.js';
 import { createLogger } from './logger.js';
 import { createVoiceBot } from './server.js';
 
 async function main(): Promise<void> {
-  const config = loadOrExit(() => loadConfig());
+  const config = loadOrExit(() => loadConfig(readEnvironment()));
   const logger = createLogger(config.logLevel);
   const bot = await createVoiceBot(config, { logger });
 

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ENV_EXAMPLE_VALUES, loadConfig } from '../src/config.js';
+import { ENV_EXAMPLE_VALUES, loadConfig, readEnvironment } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 const BASE = {
@@ -53,7 +56,14 @@ describe('loadConfig', () => {
       expect(message).toContain('PUBLIC_BASE_URL is required');
       expect(message).toContain('TWILIO_AUTH_TOKEN is required');
       expect(message).toContain('OPENAI_API_KEY is required');
+      expect(message).toContain('read from the environment and from .env');
     }
+  });
+
+  it('says where variables are read from only when one is missing', () => {
+    expect(() => loadConfig({ ...BASE, TWILIO_AUTH_TOKEN: undefined })).toThrow(/TWILIO_AUTH_TOKEN is required\. Variables are read from the environment and from \.env/);
+    expect(() => loadConfig({ ...BASE, PORT: 'eighty' })).toThrow(/^Invalid configuration: PORT (?!is required)/);
+    expect(() => loadConfig({ ...BASE, PORT: 'eighty' })).not.toThrow(/\.env/);
   });
 
   it('rejects a non-numeric PORT', () => {
@@ -140,5 +150,24 @@ describe('loadConfig', () => {
     const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
     expect(named.size).toBeGreaterThan(10);
     expect([...named].filter((name) => !listed.has(name))).toEqual([]);
+  });
+});
+
+describe('readEnvironment', () => {
+  it('loads .env under the environment: a variable already set wins, a missing file is fine', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'read-environment-'));
+    const envFile = path.join(dir, '.env');
+    await writeFile(envFile, 'VOICEBOT_TEST_SET_IN_SHELL=file\nVOICEBOT_TEST_ONLY_IN_FILE=file\n');
+    process.env.VOICEBOT_TEST_SET_IN_SHELL = 'shell';
+    try {
+      const env = readEnvironment(envFile);
+      expect(env.VOICEBOT_TEST_SET_IN_SHELL).toBe('shell');
+      expect(env.VOICEBOT_TEST_ONLY_IN_FILE).toBe('file');
+      expect(readEnvironment(path.join(dir, 'absent.env'))).toBe(process.env);
+    } finally {
+      delete process.env.VOICEBOT_TEST_SET_IN_SHELL;
+      delete process.env.VOICEBOT_TEST_ONLY_IN_FILE;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

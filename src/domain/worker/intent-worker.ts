@@ -1,8 +1,9 @@
 /**
- * The intent worker's body (loaded by `intent-worker-entry.mjs` inside a `node:worker_threads` worker): it builds the
- * catalogue, classifier, checkpoint store and compiled intent graph from `workerData`, then executes run and touch
- * requests from the main thread. LangGraph's CPU (and the SQLite writes, and the LLM classifier's HTTP client) stay on
- * this thread, so they never hold the calls' audio on the main event loop.
+ * The intent worker's body, run inside a `node:worker_threads` worker (directly when compiled, through
+ * `intent-worker-entry.mjs` when run as TypeScript): it builds the catalogue, classifier, checkpoint store and
+ * compiled intent graph from `workerData`, then executes run and touch requests from the main thread. LangGraph's CPU
+ * (and the SQLite writes, and the LLM classifier's HTTP client) stay on this thread, so they never hold the calls'
+ * audio on the main event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Writable } from 'node:stream';

@@ -22,8 +22,14 @@ export interface IntentWorkerHandle {
 /** Starts one worker; production uses {@link spawnIntentWorker}. */
 export type SpawnIntentWorker = (data: IntentWorkerData, events: IntentWorkerEvents) => IntentWorkerHandle;
 
-/** The worker's entry file: plain ESM that loads the TypeScript body through tsx (see the file for why). */
-const INTENT_WORKER_ENTRY = new URL('./intent-worker-entry.mjs', import.meta.url);
+/**
+ * The worker's entry file. Compiled (`dist/`, `npm start`) this module is JavaScript and the worker runs the compiled
+ * body directly. Run as TypeScript (tsx, vitest) it starts from a plain ESM file that loads the TypeScript body through
+ * tsx, because a worker thread does not inherit the loader that compiles TypeScript (see that file).
+ */
+const INTENT_WORKER_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./intent-worker-entry.mjs', import.meta.url)
+  : new URL('./intent-worker.js', import.meta.url);
 
 /** Starts the real intent worker thread with `data` as its `workerData`. */
 export const spawnIntentWorker: SpawnIntentWorker = (data, events) => {

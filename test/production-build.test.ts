@@ -1,0 +1,128 @@
+/**
+ * The production build: `npm run build` compiles src/ to dist/, and the command `npm start` runs (plain node on
+ * dist/main.js, which loads .env itself) boots the whole server, intent worker thread included, and serves the
+ * health route. Builds once for the file (tsc takes tens of seconds on a busy machine).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEALTH_PATH } from '../src/http/health-route.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist');
+
+/**
+ * `npm start`'s node flags and entry, read from package.json so the test runs exactly what production runs. The
+ * script is `exec node …`: the shell npm starts becomes node, so a SIGTERM sent to npm reaches the server.
+ */
+async function startCommand(): Promise<{ flags: string[]; entry: string }> {
+  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [exec, command, ...rest] = (pkg.scripts.start ?? '').split(/\s+/);
+  const entry = rest.pop();
+  if (exec !== 'exec' || command !== 'node' || entry === undefined || !entry.startsWith('dist/')) {
+    throw new Error(`npm start is expected to be "exec node [flags] dist/…", got ${JSON.stringify(pkg.scripts.start)}`);
+  }
+  return { flags: rest, entry: path.join(ROOT, entry) };
+}
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const running: Started[] = [];
+const tempDirs: string[] = [];
+afterEach(async () => {
+  for (const started of running.splice(0)) {
+    if (started.child.exitCode === null && started.child.signalCode === null) {
+      started.child.kill('SIGKILL');
+      await started.exited;
+    }
+  }
+  for (const dir of tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `npm start`'s command in a fresh working directory holding `dotEnv` as its .env (when given). */
+async function start(env: Record<string, string>, dotEnv?: string): Promise<Started & { cwd: string }> {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'voicebot-start-'));
+  tempDirs.push(cwd);
+  if (dotEnv !== undefined) await writeFile(path.join(cwd, '.env'), dotEnv);
+  const { flags, entry } = await startCommand();
+  // Only what we pass: no variable from the test runner's environment (or a developer's shell) leaks in.
+  const child = spawn(process.execPath, [...flags, entry], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const started = { child, stdout: () => stdout, stderr: () => stderr, exited, cwd };
+  running.push(started);
+  return started;
+}
+
+/** Resolves with the port from Fastify's "Server listening at http://127.0.0.1:<port>" line; fails if the server exits. */
+async function listeningPort(started: Started): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(started.stdout());
+    if (match?.[1]) return Number(match[1]);
+    if (started.child.exitCode !== null) throw new Error(`server exited with ${started.child.exitCode}: ${started.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server did not listen within 60 s; stdout: ${started.stdout()} stderr: ${started.stderr()}`);
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('the production build (npm run build, npm start)', { timeout: 90_000 }, () => {
+  beforeAll(async () => {
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
+  }, 300_000);
+
+  it('compiles src/ to dist/ as JavaScript with source maps, with nothing that loads tsx', async () => {
+    const files = await filesUnder(DIST);
+    expect(files).toContain(path.join(DIST, 'main.js'));
+    expect(files).toContain(path.join(DIST, 'main.js.map'));
+    expect(files).toContain(path.join(DIST, 'domain/worker/intent-worker.js'));
+    for (const file of files.filter((name) => name.endsWith('.js') || name.endsWith('.mjs'))) {
+      expect(await readFile(file, 'utf8'), file).not.toMatch(/from ['"]tsx|import\(['"]tsx/);
+    }
+  });
+
+  it('starts from dist/ with part of its configuration in .env, serves the health route and stops on SIGTERM', async () => {
+    const started = await start(
+      { PUBLIC_BASE_URL: 'https://bot.example.com', HOST: '127.0.0.1', PORT: '0', DATA_DIR: 'data', LOG_LEVEL: 'info' },
+      // Required variables only .env provides: the server cannot start unless it read the file. The auth token has a
+      // real one's shape (32 hex digits).
+      'TWILIO_AUTH_TOKEN=0123456789abcdef0123456789abcdef\nOPENAI_REALTIME_URL=ws://127.0.0.1:9/v1/realtime\n',
+    );
+    const port = await listeningPort(started);
+    // The server listens only once the intent worker thread has booted from the compiled worker entry.
+    expect(started.stdout()).toContain('intent worker ready');
+
+    const response = await fetch(`http://127.0.0.1:${port}${HEALTH_PATH}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+    expect(started.stdout()).toContain('"signal":"SIGTERM"');
+    expect(started.stderr()).toBe('');
+  });
+
+  it('exits 1 with one message naming a missing variable and where variables are read from', async () => {
+    const started = await start({ PUBLIC_BASE_URL: 'https://bot.example.com', OPENAI_REALTIME_URL: 'ws://127.0.0.1:9/v1/realtime' });
+    expect(await started.exited).toBe(1);
+    expect(started.stderr()).toMatch(/^Invalid configuration: TWILIO_AUTH_TOKEN is required\. Variables are read from the environment and from \.env/);
+  });
+});
