@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { callRecordEnv, callRecordConfig, crossFieldRecordIssues, type CallRecordConfig } from './records/record-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -77,6 +78,7 @@ const EnvSchema = z
     RECORD_CALLS: optionalString,
     CALLS_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
+    ...callRecordEnv,
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -89,6 +91,7 @@ function crossFieldIssues(env: Readonly<Record<string, string | undefined>>): st
   if ((env.CLASSIFIER ?? '').trim() === 'llm' && !set('OPENAI_API_KEY')) {
     issues.push('CLASSIFIER is "llm" but OPENAI_API_KEY is not set');
   }
+  issues.push(...crossFieldRecordIssues(env));
   return issues;
 }
 
@@ -125,6 +128,8 @@ export interface Config {
   /** Bearer key for `POST /calls`; outbound calls are disabled when unset. */
   readonly callsApiKey: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Call records, the calls API, the post-call webhook and `/metrics` (see `records/record-config.ts`). */
+  readonly records: CallRecordConfig;
 }
 
 function formatIssues(error: z.ZodError | undefined, extra: string[]): string {
@@ -173,6 +178,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
     logLevel: e.LOG_LEVEL,
+    records: callRecordConfig(e),
   };
   return deepFreeze(config);
 }

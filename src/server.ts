@@ -18,7 +18,9 @@ import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
 import type { Logger } from './logger.js';
 import type { ServiceEvent } from './service/service-events.js';
-import type { Clock } from './telephony/clock.js';
+import { systemClock, type Clock } from './telephony/clock.js';
+import { startCallTelemetry, type CallTelemetry } from './telemetry/call-telemetry.js';
+import type { CallRecordStore } from './records/call-record-store.js';
 
 /** How often old orchestrator threads are pruned while the server runs (also once at boot). */
 export const THREAD_PRUNE_INTERVAL_MS = MS_PER_DAY / 4;
@@ -41,6 +43,8 @@ export interface VoiceBotOptions {
   readonly decorateMediaSocket?: MediaSocketDecorator;
   /** Twilio REST control (tests pass a fake); built from `TWILIO_ACCOUNT_SID` when omitted, none without it. */
   readonly callControl?: TwilioCallControl;
+  /** Call record store (tests pass a memory one); opened from `DATABASE_URL` / `DATA_DIR` when omitted. */
+  readonly recordStore?: CallRecordStore;
 }
 
 /** The assembled server, not yet listening. */
@@ -49,6 +53,8 @@ export interface VoiceBot {
   readonly calls: CallManager;
   readonly catalogue: AgentCatalogue;
   readonly store: CheckpointStore;
+  /** Call records, metrics and the webhook outbox. */
+  readonly telemetry: CallTelemetry;
   /** Ends every call (each caller hears the fallback), closes the app, the intent worker and the store; idempotent. */
   close(): Promise<void>;
 }
@@ -59,7 +65,9 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const catalogue = options.catalogue ?? (await loadAgentCatalogue(config.agentsFile));
   const store = options.store ?? (await createCheckpointer(config, { logger }));
   let orchestration: Orchestration | undefined;
+  let telemetry: CallTelemetry | undefined;
   try {
+    telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
     const callControl =
       options.callControl ??
       (config.twilio.accountSid
@@ -79,6 +87,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.onCallEnded ? { onCallEnded: options.onCallEnded } : {}),
       ...(options.onServiceEvent ? { onServiceEvent: options.onServiceEvent } : {}),
       ...(callControl ? { callControl } : {}),
+      observers: [telemetry.observer],
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
@@ -89,6 +98,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
       ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
+      routes: telemetry.routes,
     });
 
     const prune = (): void => {
@@ -108,13 +118,15 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
         await calls.close();
         await app.close();
         await started.close();
+        await telemetry?.close();
         await store.close();
       })();
       return closed;
     };
-    return { app, calls, catalogue, store, close };
+    return { app, calls, catalogue, store, telemetry, close };
   } catch (error) {
     await orchestration?.close();
+    await telemetry?.close();
     await store.close();
     throw error;
   }

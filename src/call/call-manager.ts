@@ -20,6 +20,7 @@ import { serviceConfigFrom } from '../service/service-config.js';
 import type { ServiceEvent } from '../service/service-events.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
+import type { CallObserver } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
 import { CONTEXT_PARAMETER_PREFIX } from '../telephony/twiml.js';
 import { PrewarmedSessions } from './prewarmed-sessions.js';
@@ -42,6 +43,8 @@ export interface CallManagerOptions {
   readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
   /** Twilio REST control; when set, calls get the telephony tools, DTMF relay and idle/duration timers. */
   readonly callControl?: TwilioCallControl;
+  /** Watch every call (call records, metrics, webhooks); see `CallObserver`. */
+  readonly observers?: readonly CallObserver[];
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -86,6 +89,7 @@ export class CallManager implements CallHandler {
 
   onCallAnswered(call: IncomingCall): void {
     if (this.#closing) return;
+    this.#notify((observer) => observer.callAnswered?.(call));
     const agent = this.#options.catalogue.defaultAgent;
     const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid, buildInstructions(this.#options.catalogue, agent));
     if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
@@ -140,6 +144,20 @@ export class CallManager implements CallHandler {
       onEnded: (summary) => this.#onEnded(session, summary),
     });
     this.#calls.set(start.callSid, session);
+    // Before the actions attach: an observer then sees a key press while the collection that consumes it is open.
+    this.#notify((observer) =>
+      observer.streamStarted?.({
+        callSid: start.callSid,
+        streamSid: start.streamSid,
+        start,
+        transport,
+        service,
+        agent,
+        collectingDigits: () => this.#actions.get(start.callSid)?.actions.collectingDigits ?? false,
+        actions: () => this.#actions.get(start.callSid)?.actions.log.entries() ?? [],
+        logger,
+      }),
+    );
     const control = this.#options.callControl;
     if (control) {
       const attached = attachCallActions({
@@ -223,6 +241,17 @@ export class CallManager implements CallHandler {
       this.#options.onCallEnded?.(record);
     } catch (error) {
       this.#log.error({ err: toError(error) }, 'call ended listener failed');
+    }
+    this.#notify((observer) => observer.callEnded?.(record));
+  }
+
+  #notify(call: (observer: CallObserver) => void): void {
+    for (const observer of this.#options.observers ?? []) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.#log.error({ err: toError(error) }, 'call observer failed');
+      }
     }
   }
 }
