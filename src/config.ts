@@ -183,6 +183,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return deepFreeze(config);
 }
 
+/** Where records and checkpoints are stored: all a storage-only tool (`npm run calls`) needs. */
+export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
+
+const StorageEnvSchema = EnvSchema.pick({ DATA_DIR: true, DATABASE_URL: true });
+
+/** Reads only `DATA_DIR` and `DATABASE_URL`, so the records CLI runs without the server's secrets. */
+export function loadStorageConfig(env: Readonly<Record<string, string | undefined>> = process.env): StorageConfig {
+  const parsed = StorageEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, []));
+  return Object.freeze({ dataDir: path.resolve(parsed.data.DATA_DIR), databaseUrl: parsed.data.DATABASE_URL });
+}
+
 function deepFreeze<T extends object>(value: T): T {
   for (const child of Object.values(value)) {
     if (child && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child as object);

@@ -77,9 +77,10 @@ async function appliedVersions(tx: SqlExecutor): Promise<Set<number>> {
  */
 export async function migrateRecordStore(db: SqlDb, migrations: readonly RecordMigration[] = RECORD_MIGRATIONS, nowMs = Date.now()): Promise<number[]> {
   const bigint = db.dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
-  await db.run(`CREATE TABLE IF NOT EXISTS call_record_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms ${bigint} NOT NULL)`);
   return db.transaction(async (tx) => {
+    // Before anything else: two instances booting together would otherwise race even on CREATE TABLE IF NOT EXISTS.
     if (db.dialect === 'postgres') await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx.run(`CREATE TABLE IF NOT EXISTS call_record_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms ${bigint} NOT NULL)`);
     const applied = await appliedVersions(tx);
     const done: number[] = [];
     for (const migration of migrations) {
