@@ -1,11 +1,15 @@
 /**
  * Everything that watches calls, assembled once for the server: the call record store (migrated at boot, pruned
- * at boot and daily), the records sink, the calls API routes, all behind one `CallObserver` for the call manager.
+ * at boot and daily), the records sink, the Prometheus metrics, the calls API and `/metrics` routes, all behind one
+ * `CallObserver` for the call manager.
  */
 import type { CallObserver } from '../call/call-observer.js';
 import type { Config } from '../config.js';
 import type { RouteRegistrar } from '../http/app.js';
 import { registerCallsApiRoute } from '../http/calls-api-route.js';
+import { registerMetricsRoute } from '../http/metrics-route.js';
+import { createMetricsSink } from '../metrics/metrics-sink.js';
+import type { VoicebotMetrics } from '../metrics/voicebot-metrics.js';
 import { MS_PER_DAY } from '../infrastructure/checkpointer.js';
 import type { Logger } from '../logger.js';
 import { createCallRecordStore, type CallRecordStore } from '../records/call-record-store.js';
@@ -22,6 +26,7 @@ export interface CallTelemetry {
   readonly routes: readonly RouteRegistrar[];
   readonly records: CallRecordStore;
   readonly recordsSink: RecordsSink;
+  readonly metrics: VoicebotMetrics;
   /** Deletes records past the retention; resolves how many calls were deleted. */
   prune(): Promise<number>;
   /** Waits for record writes in flight, stops timers, closes the store (unless it was passed in). */
@@ -48,9 +53,13 @@ export async function startCallTelemetry(options: CallTelemetryOptions): Promise
     clock,
     logger,
   });
-  const sinks: TelemetrySink[] = [recordsSink];
+  const metricsSink = createMetricsSink();
+  const sinks: TelemetrySink[] = [recordsSink, metricsSink];
   const observer = createTelemetryHub({ sinks, clock, logger });
-  const routes: RouteRegistrar[] = [(app) => registerCallsApiRoute(app, { store: records, adminApiKey: config.records.adminApiKey })];
+  const routes: RouteRegistrar[] = [
+    (app) => registerCallsApiRoute(app, { store: records, adminApiKey: config.records.adminApiKey }),
+    (app) => registerMetricsRoute(app, { registry: metricsSink.metrics.registry, bearerToken: config.records.metricsBearerToken }),
+  ];
 
   const retentionDays = config.records.retentionDays;
   const prune = async (): Promise<number> => {
@@ -69,6 +78,7 @@ export async function startCallTelemetry(options: CallTelemetryOptions): Promise
     routes,
     records,
     recordsSink,
+    metrics: metricsSink.metrics,
     prune,
     close() {
       closed ??= (async () => {
