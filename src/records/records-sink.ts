@@ -19,6 +19,15 @@ import { pricesFor } from './price-table.js';
 /** A ringing call is forgotten after this long without its stream (the caller hung up while it rang). */
 export const RINGING_MEMORY_MS = 10 * 60_000;
 
+/** What `call.started` says: phone numbers already masked unless configured. */
+export interface CallStarted {
+  readonly callSid: string;
+  readonly direction: CallDirection;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly startedAt: string;
+}
+
 interface Ringing {
   readonly atMs: number;
   readonly from: string;
@@ -36,10 +45,13 @@ export interface RecordsSinkOptions {
   readonly logger: Logger;
   readonly now?: EpochMs;
   readonly flushIntervalMs?: number;
-  /** The call row was written (the stream started); the webhook outbox enqueues `call.started`. */
-  readonly onStarted?: (start: CallStart) => void;
+  /**
+   * A call began: its voice webhook arrived (it rings), or its stream started without one (an outbound call);
+   * the webhook outbox enqueues `call.started`.
+   */
+  readonly onStarted?: (call: CallStarted) => void;
   /** The record was finalised; the webhook outbox enqueues `call.ended`. */
-  readonly onFinished?: (callSid: string) => void;
+  readonly onFinished?: (callSid: string) => void | Promise<void>;
 }
 
 /** The records sink, plus a way to wait for every write in flight (shutdown, tests). */
@@ -73,6 +85,13 @@ export function createRecordsSink(options: RecordsSinkOptions): RecordsSink {
       const at = now();
       forgetStaleRinging(at);
       ringing.set(call.callSid, { atMs: at, from: call.from, to: call.to, direction: call.direction });
+      options.onStarted?.({
+        callSid: call.callSid,
+        direction: directionOf(call.direction),
+        from: recordPhoneNumber(call.from, config.phoneNumbers),
+        to: recordPhoneNumber(call.to, config.phoneNumbers),
+        startedAt: new Date(at).toISOString(),
+      });
     },
     streamStarted(call) {
       const at = now();
@@ -103,10 +122,11 @@ export function createRecordsSink(options: RecordsSinkOptions): RecordsSink {
         ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
       });
       recorders.set(call.callSid, recorder);
-      store.startCall(start).then(
-        () => options.onStarted?.(start),
-        (error: unknown) => call.logger.warn({ err: toError(error) }, 'call record could not be started'),
-      );
+      store.startCall(start).catch((error: unknown) => call.logger.warn({ err: toError(error) }, 'call record could not be started'));
+      if (!rang) {
+        const { callSid, direction, from, to } = start;
+        options.onStarted?.({ callSid, direction, from, to, startedAt: new Date(start.startedAtMs).toISOString() });
+      }
     },
     timeline(callSid, event) {
       recorders.get(callSid)?.onTimeline(event);
