@@ -147,9 +147,8 @@ export class CallTimeline {
 
   #onBargeIn(event: Extract<ServiceEvent, { type: 'barge_in' }>): void {
     const heard = event.truncations[0];
-    for (const truncation of event.truncations) {
-      if (this.#botTurns.has(truncation.itemId)) this.#updateBot(truncation.itemId, { interrupted: true, heardMs: truncation.audioEndMs });
-    }
+    // Every truncated item is an interrupted bot turn, even one cut before its first echo (heard 0 ms).
+    for (const truncation of event.truncations) this.#updateBot(truncation.itemId, { interrupted: true, heardMs: truncation.audioEndMs });
     this.#emit({
       type: 'barge_in',
       atMs: this.#mediaNow(),

@@ -47,7 +47,7 @@ export function recordMismatches(fixture: CallFixture, record: CallRecord | unde
     if (record.bargeIns.length === 0) out.push('barge-in: none recorded');
     const interrupted = botTurns.filter((t) => t.speaker === 'bot' && t.interrupted);
     if (interrupted.length === 0) out.push('barge-in: no bot turn marked interrupted');
-    for (const t of interrupted) if (t.speaker === 'bot' && t.heardMs <= 0) out.push(`barge-in: turn ${t.itemId} heard ${t.heardMs} ms`);
+    for (const t of interrupted) if (t.speaker === 'bot' && !(t.heardMs >= 0)) out.push(`barge-in: turn ${t.itemId} heard ${t.heardMs} ms`);
   }
   if (expect.barge_in === false && record.bargeIns.length > 0) out.push(`barge-in: expected none, recorded ${record.bargeIns.length}`);
   if (expect.dtmf_digits !== undefined) {
