@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { callRecordEnv, callRecordConfig, crossFieldRecordIssues, type CallRecordConfig } from './records/record-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -132,6 +133,7 @@ const EnvSchema = z
       notPlaceholder('CALLS_API_KEY', (v) => v.min(16, 'must be at least 16 characters')).optional(),
     ),
     LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
+    ...callRecordEnv,
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -144,6 +146,7 @@ function crossFieldIssues(env: Readonly<Record<string, string | undefined>>): st
   if ((env.CLASSIFIER ?? '').trim() === 'llm' && !set('OPENAI_API_KEY')) {
     issues.push('CLASSIFIER is "llm" but OPENAI_API_KEY is not set');
   }
+  issues.push(...crossFieldRecordIssues(env));
   return issues;
 }
 
@@ -180,6 +183,8 @@ export interface Config {
   /** Bearer key for `POST /calls`; outbound calls are disabled when unset. */
   readonly callsApiKey: string | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Call records, the calls API, the post-call webhook and `/metrics` (see `records/record-config.ts`). */
+  readonly records: CallRecordConfig;
 }
 
 /** Appended when a variable is missing: says where it can be set (`npm start` and `npm run dev` both read `.env`). */
@@ -247,8 +252,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
     logLevel: e.LOG_LEVEL,
+    records: callRecordConfig(e),
   };
   return deepFreeze(config);
+}
+
+/** Where records and checkpoints are stored: all a storage-only tool (`npm run calls`) needs. */
+export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
+
+const StorageEnvSchema = EnvSchema.pick({ DATA_DIR: true, DATABASE_URL: true });
+
+/** Reads only `DATA_DIR` and `DATABASE_URL`, so the records CLI runs without the server's secrets. */
+export function loadStorageConfig(env: Readonly<Record<string, string | undefined>> = process.env): StorageConfig {
+  const parsed = StorageEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(formatIssues(env, parsed.error, []));
+  return Object.freeze({ dataDir: path.resolve(parsed.data.DATA_DIR), databaseUrl: parsed.data.DATABASE_URL });
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -18,7 +18,9 @@ import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
 import type { Logger } from './logger.js';
 import type { ServiceEvent } from './service/service-events.js';
-import type { Clock } from './telephony/clock.js';
+import { systemClock, type Clock } from './telephony/clock.js';
+import { startCallTelemetry, type CallTelemetry } from './telemetry/call-telemetry.js';
+import type { CallRecordStore } from './records/call-record-store.js';
 
 /** How often old orchestrator threads are pruned while the server runs (also once at boot). */
 export const THREAD_PRUNE_INTERVAL_MS = MS_PER_DAY / 4;
@@ -43,6 +45,8 @@ export interface VoiceBotOptions {
   readonly callControl?: TwilioCallControl;
   /** Open each call's Realtime session while the phone rings (default true); false waits for the stream. */
   readonly prewarm?: boolean;
+  /** Call record store (tests pass a memory one); opened from `DATABASE_URL` / `DATA_DIR` when omitted. */
+  readonly recordStore?: CallRecordStore;
 }
 
 /** The assembled server, not yet listening. */
@@ -51,6 +55,8 @@ export interface VoiceBot {
   readonly calls: CallManager;
   readonly catalogue: AgentCatalogue;
   readonly store: CheckpointStore;
+  /** Call records, metrics and the webhook outbox. */
+  readonly telemetry: CallTelemetry;
   /** Ends every call (each caller hears the fallback), closes the app, the intent worker and the store; idempotent. */
   close(): Promise<void>;
 }
@@ -61,7 +67,9 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const catalogue = options.catalogue ?? (await loadAgentCatalogue(config.agentsFile));
   const store = options.store ?? (await createCheckpointer(config, { logger }));
   let orchestration: Orchestration | undefined;
+  let telemetry: CallTelemetry | undefined;
   try {
+    telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
     const callControl =
       options.callControl ??
       (config.twilio.accountSid
@@ -85,6 +93,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.onServiceEvent ? { onServiceEvent: options.onServiceEvent } : {}),
       ...(callControl ? { callControl } : {}),
       ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
+      observers: [telemetry.observer],
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
@@ -95,6 +104,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
       ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
+      routes: telemetry.routes,
     });
 
     const prune = (): void => {
@@ -114,13 +124,15 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
         await calls.close();
         await app.close();
         await started.close();
+        await telemetry?.close();
         await store.close();
       })();
       return closed;
     };
-    return { app, calls, catalogue, store, close };
+    return { app, calls, catalogue, store, telemetry, close };
   } catch (error) {
     await orchestration?.close();
+    await telemetry?.close();
     await store.close();
     throw error;
   }

@@ -21,6 +21,7 @@ import { serviceConfigFrom } from '../service/service-config.js';
 import type { ServiceEvent } from '../service/service-events.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
+import type { CallObserver } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
 import { CONTEXT_PARAMETER_PREFIX } from '../telephony/twiml.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
@@ -45,6 +46,8 @@ export interface CallManagerOptions {
   readonly callControl?: TwilioCallControl;
   /** Open the Realtime session while the phone rings (default true); false connects at the stream's `start`. */
   readonly prewarm?: boolean;
+  /** Watch every call (call records, metrics, webhooks); see `CallObserver`. */
+  readonly observers?: readonly CallObserver[];
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -97,6 +100,7 @@ export class CallManager implements CallHandler {
     if (this.#answeredAt.size >= MAX_PREWARMED_SESSIONS) this.#answeredAt.delete(this.#answeredAt.keys().next().value as string);
     this.#answeredAt.set(call.callSid, this.#clock.now());
     if (this.#options.prewarm === false) return;
+    this.#notify((observer) => observer.callAnswered?.(call));
     const agent = this.#options.catalogue.defaultAgent;
     const instructions = buildInstructions(this.#options.catalogue, agent, { availableTools: this.#availableTools });
     const client = this.#buildClient(agent, this.#log.child({ callSid: call.callSid }), call.callSid, instructions);
@@ -157,6 +161,20 @@ export class CallManager implements CallHandler {
       prewarmed: prewarmed !== undefined,
     });
     this.#calls.set(start.callSid, session);
+    // Before the actions attach: an observer then sees a key press while the collection that consumes it is open.
+    this.#notify((observer) =>
+      observer.streamStarted?.({
+        callSid: start.callSid,
+        streamSid: start.streamSid,
+        start,
+        transport,
+        service,
+        agent,
+        collectingDigits: () => this.#actions.get(start.callSid)?.actions.collectingDigits ?? false,
+        actions: () => this.#actions.get(start.callSid)?.actions.log.entries() ?? [],
+        logger,
+      }),
+    );
     const control = this.#options.callControl;
     if (control) {
       const attached = attachCallActions({
@@ -241,6 +259,17 @@ export class CallManager implements CallHandler {
       this.#options.onCallEnded?.(record);
     } catch (error) {
       this.#log.error({ err: toError(error) }, 'call ended listener failed');
+    }
+    this.#notify((observer) => observer.callEnded?.(record));
+  }
+
+  #notify(call: (observer: CallObserver) => void): void {
+    for (const observer of this.#options.observers ?? []) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.#log.error({ err: toError(error) }, 'call observer failed');
+      }
     }
   }
 }

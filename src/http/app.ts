@@ -21,6 +21,9 @@ import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
 /** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 
+/** Registers more routes on the app (the calls API, `/metrics`); called before the app is ready. */
+export type RouteRegistrar = (app: FastifyInstance) => void;
+
 /** Everything the app needs, injected. */
 export interface AppDeps {
   readonly config: Config;
@@ -41,6 +44,8 @@ export interface AppDeps {
     /** Agent names a call may request (the catalogue's). */
     readonly agents?: readonly string[];
   };
+  /** Extra routes (call records API, metrics). */
+  readonly routes?: readonly RouteRegistrar[];
 }
 
 /** Creates the app with every route registered and ready; the caller listens or injects. */
@@ -67,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
     ...(deps.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: deps.decorateMediaSocket }),
   });
+  for (const register of deps.routes ?? []) register(app);
   await app.ready();
   return app;
 }

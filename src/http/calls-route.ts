@@ -3,7 +3,6 @@
  * API key (`CALLS_API_KEY`, sent as `Authorization: Bearer <key>`). Disabled (404, as if absent) when the key is
  * unset. `GET /calls/:callSid` reads the call's state as status callbacks reported it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { placeOutboundCall } from '../actions/outbound-calls.js';
@@ -13,6 +12,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CallHandler, StatusCallback } from '../telephony/call-handler.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
+import { bearerToken as bearer, keyMatches } from './bearer-auth.js';
 
 /** Path of the outbound call API. */
 export const CALLS_PATH = '/calls';
@@ -47,19 +47,6 @@ export interface CallsRouteOptions {
   readonly registry: OutboundCallRegistry;
   /** Agent names an outbound call may ask for (the catalogue's); any snake_case name when omitted. */
   readonly agents?: readonly string[] | undefined;
-}
-
-/** SHA-256 of both sides first, so the comparison is constant-time whatever the presented key's length. */
-function keyMatches(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1];
 }
 
 /** Registers `POST /calls` and `GET /calls/:callSid`. */

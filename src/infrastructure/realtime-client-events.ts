@@ -2,6 +2,7 @@
  * The closed set of events a `RealtimeClient` emits, and the small interface the service layer programs against
  * (so tests and other transports can stand in for the OpenAI-backed client). Audio is PCM16 mono 24 kHz.
  */
+import type { RealtimeUsage } from './realtime-usage.js';
 
 /** Assistant output audio for one conversation item, decoded from a `response.output_audio.delta`. */
 export interface RealtimeAudioEvent {
@@ -50,6 +51,8 @@ export interface RealtimeResponseDoneEvent {
   readonly type: 'response_done';
   readonly responseId: string;
   readonly status: 'completed' | 'cancelled' | 'failed' | 'incomplete' | 'in_progress' | 'unknown';
+  /** Tokens the response used (`response.usage`), when the server reported them. */
+  readonly usage?: RealtimeUsage | undefined;
 }
 
 /** The model called a function tool; the SDK runs the tool and sends its output itself. */

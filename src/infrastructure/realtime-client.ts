@@ -18,6 +18,7 @@ import type {
 } from './realtime-client-events.js';
 import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
+import { parseRealtimeUsage } from './realtime-usage.js';
 
 /** Bearer token sent to a local Realtime server (`url` set, no key): the SDK refuses to connect without one. */
 const LOCAL_SERVER_API_KEY = 'local-realtime-server';
@@ -308,12 +309,12 @@ export class RealtimeClient implements RealtimeClientLike {
           this.responseInFlight = undefined;
           this.cancelRequested = false;
         }
-        const response = event.response as { status?: unknown; output?: unknown } | undefined;
+        const response = event.response as { status?: unknown; output?: unknown; usage?: unknown } | undefined;
         const status = RESPONSE_STATUSES.has(response?.status as RealtimeResponseDoneEvent['status'])
           ? (response?.status as RealtimeResponseDoneEvent['status'])
           : 'unknown';
         this.forgetPartials(response?.output);
-        this.emit({ type: 'response_done', responseId, status });
+        this.emit({ type: 'response_done', responseId, status, usage: parseRealtimeUsage(response?.usage) });
         return;
       }
       default:

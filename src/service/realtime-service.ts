@@ -197,14 +197,14 @@ export class RealtimeService {
           this.inFlightResponse = undefined;
           this.inFlightItems = [];
         }
-        this.emit({ type: 'response_done', responseId: event.responseId, status: event.status });
+        this.emit({ type: 'response_done', responseId: event.responseId, status: event.status, usage: event.usage });
         return;
       }
       case 'tool_call':
         this.emit({ type: 'tool_call', name: event.name, callId: event.callId });
         return;
       case 'error':
-        this.emit({ type: 'error', error: event.error, recoverable: event.recoverable });
+        this.emit({ type: 'error', error: event.error, recoverable: event.recoverable, code: event.code });
         return;
       case 'closed':
         this.finish(event.reason === 'disconnect' ? 'closed' : event.reason);

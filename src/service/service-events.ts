@@ -3,6 +3,7 @@
  * carrier JSON. Transcripts travel under the `text` key, which the logger redacts.
  */
 import type { OrchestratorResult } from '../domain/orchestrator.js';
+import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
 
 /** One chunk of assistant audio for the carrier: PCM16 mono 24 kHz tagged with its conversation item. */
 export interface ServiceAudioChunk {
@@ -39,13 +40,15 @@ export type ServiceEvent =
       readonly truncations: readonly Truncation[];
     }
   | { readonly type: 'response_started'; readonly responseId: string }
-  | { readonly type: 'response_done'; readonly responseId: string; readonly status: string }
+  /** A response ended; `usage` is its token usage when the server reported it. */
+  | { readonly type: 'response_done'; readonly responseId: string; readonly status: string; readonly usage?: RealtimeUsage | undefined }
   /** An orchestrator run finished (whether or not it changed the agent). */
   | { readonly type: 'intent'; readonly result: OrchestratorResult }
   /** The live session's instructions changed (one `session.update`). */
   | { readonly type: 'instructions_updated'; readonly agent?: string | undefined }
   | { readonly type: 'tool_call'; readonly name: string; readonly callId: string }
-  | { readonly type: 'error'; readonly error: Error; readonly recoverable: boolean }
+  /** `code`: the Realtime server's `error.code`, when the error came from the server. */
+  | { readonly type: 'error'; readonly error: Error; readonly recoverable: boolean; readonly code?: string | undefined }
   /** The service is finished; no event follows. */
   | { readonly type: 'closed'; readonly reason: 'closed' | 'remote' | 'error' };
 

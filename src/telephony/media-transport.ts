@@ -13,6 +13,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { InboundAudioDecoder } from './inbound-audio-decoder.js';
 import { InboundAudioQueue } from './inbound-audio-queue.js';
 import { formatMarkName, parseMarkName } from './mark-name.js';
+import { MarkRoundTrip } from './mark-round-trip.js';
 import type { MediaSocket } from './media-socket.js';
 import { OutboundAudioEncoder } from './outbound-audio-encoder.js';
 import { PlaybackTracker } from './playback-tracker.js';
@@ -91,6 +92,7 @@ export class TwilioMediaTransport implements AudioSink {
   readonly #decoder: InboundAudioDecoder;
   readonly #encoder: OutboundAudioEncoder;
   readonly #tracker = new PlaybackTracker();
+  readonly #markRoundTrip = new MarkRoundTrip();
   readonly #flushDelayMs: number;
   readonly #chunkMs: number;
   readonly #maxQueuedMs: number;
@@ -296,14 +298,17 @@ export class TwilioMediaTransport implements AudioSink {
   }
 
   #onMarkEcho(name: string): void {
-    this.#events.emit('mark', { name });
+    const now = this.#clock.now();
     const position = parseMarkName(name);
     if (!position) {
+      this.#events.emit('mark', { name, roundTripMs: undefined, stale: false });
       this.#logger.warn('unrecognized mark echo ignored');
       return;
     }
-    const outcome = this.#tracker.recordEcho(position, this.#clock.now());
+    const roundTripMs = this.#markRoundTrip.echoed(now);
+    const outcome = this.#tracker.recordEcho(position, now);
     if (outcome === 'stale') this.#stats.staleMarkEchoes += 1;
+    this.#events.emit('mark', { name, roundTripMs, stale: outcome === 'stale' });
   }
 
   #onStop(callSid: string): void {
@@ -335,6 +340,7 @@ export class TwilioMediaTransport implements AudioSink {
     const endMs = this.#tracker.recordSent(itemId, mulaw.length / MULAW_BYTES_PER_MS, this.#clock.now());
     const name = formatMarkName({ generation: this.#tracker.generation, itemId, endMs });
     this.#socket.sendAll([formatMediaMessage(this.streamSid, payload), formatMarkMessage(this.streamSid, name)]);
+    this.#markRoundTrip.sent(this.#clock.now());
     this.#stats.sentMediaMessages += 1;
   }
 

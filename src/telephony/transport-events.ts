@@ -8,8 +8,12 @@ import type { Logger } from '../logger.js';
 export interface MediaTransportEvents {
   /** The caller pressed a key. Personal data: log only under the redacted `digit` key. */
   dtmf: { readonly digit: string };
-  /** Twilio echoed a mark (played, or flushed by a clear); for observers, the transport tracks playback itself. */
-  mark: { readonly name: string };
+  /**
+   * Twilio echoed a mark (played, or flushed by a clear); for observers, the transport tracks playback itself.
+   * `roundTripMs`: ms from sending the mark to its echo (undefined for an echo of no mark we sent); `stale`: the
+   * echo is of a mark flushed by a `clear`, not of played audio.
+   */
+  mark: { readonly name: string; readonly roundTripMs?: number | undefined; readonly stale?: boolean | undefined };
   /** Twilio ended the stream: hang-up, or the TwiML was replaced (a transfer); not necessarily the end of the call. */
   stop: { readonly callSid: string };
   /** The socket is gone; `local` when `close()` was called, `remote` otherwise. */

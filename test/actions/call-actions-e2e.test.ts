@@ -3,6 +3,7 @@ import type { CallSummary } from '../../src/call/call-session.js';
 import { createTwilioCallControl } from '../../src/actions/twilio-call-control.js';
 import { loadConfig } from '../../src/config.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
+import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { TwilioMediaTransport } from '../../src/telephony/media-transport.js';
@@ -41,6 +42,7 @@ async function startCall(script: FakeScript) {
   const bot = await createVoiceBot(config, {
     logger,
     store: createMemoryCheckpointer(),
+    recordStore: await createMemoryCallRecordStore(),
     callControl: createTwilioCallControl({ client: rest, logger }),
     onCallEnded: (summary) => ended.push(summary),
   });

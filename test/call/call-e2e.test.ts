@@ -9,6 +9,7 @@ import { loadAgentCatalogue } from '../../src/domain/agent-catalogue.js';
 import { buildInstructions } from '../../src/domain/instructions.js';
 import { readFixture } from '../../src/fixtures/call-fixture.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
+import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { RealtimeFakeServer } from '../fakes/realtime-server.js';
@@ -40,6 +41,7 @@ async function start(fakeOptions: Parameters<typeof RealtimeFakeServer.start>[0]
   const bot = await createVoiceBot(config, {
     logger: createLogger('silent'),
     store: createMemoryCheckpointer(),
+    recordStore: await createMemoryCallRecordStore(),
     onCallEnded: (summary) => ended.push(summary),
   });
   await bot.app.listen({ host: '127.0.0.1', port: 0 });

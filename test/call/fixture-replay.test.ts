@@ -1,72 +1,43 @@
 import { readdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeScriptForFixture } from '../../scripts/demo/fake-script.js';
-import { networkTransport } from '../../scripts/sim-caller/network-transport.js';
 import { replayMismatches } from '../../scripts/sim-caller/replay-expectations.js';
-import { runSimulatedCall } from '../../scripts/sim-caller/sim-caller.js';
-import type { CallSummary } from '../../src/call/call-session.js';
-import { loadConfig } from '../../src/config.js';
-import { readFixture } from '../../src/fixtures/call-fixture.js';
-import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
-import { createLogger } from '../../src/logger.js';
-import { createVoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { createCallRecordStore } from '../../src/records/call-record-store.js';
+import { recordMismatches } from '../records/record-expectations.js';
+import { FIXTURES, replayWithRecords } from '../records/replay-with-records.js';
 
-const PUBLIC_BASE_URL = 'https://bot.example.test';
-const AUTH_TOKEN = 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1';
-const FIXTURES = path.resolve('test/fixtures/calls');
 const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).sort();
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe.concurrent('every recorded call replayed through the whole bot (real server, Realtime fake, keyword orchestrator)', () => {
-  it.each(FILES)('%s produces what its header expects', { timeout: 60_000 }, async (file) => {
-    const fixture = await readFixture(path.join(FIXTURES, file));
-    const fake = await RealtimeFakeServer.start({ script: fakeScriptForFixture(fixture) });
-    const ended: CallSummary[] = [];
-    const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword' });
-    const bot = await createVoiceBot(config, {
-      logger: createLogger('silent'),
-      store: createMemoryCheckpointer(),
-      onCallEnded: (summary) => ended.push(summary),
-    });
+  it.each(FILES)('%s produces what its header expects, and a call record (SQLite file) that matches it', { timeout: 60_000 }, async (file) => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'replay-records-'));
+    const recordStore = await createCallRecordStore({ dataDir, databaseUrl: undefined });
     try {
-      await bot.app.listen({ host: '127.0.0.1', port: 0 });
-      const { port } = bot.app.server.address() as AddressInfo;
-      const result = await runSimulatedCall({
-        transport: networkTransport({ connectBaseUrl: `http://127.0.0.1:${port}` }),
-        fixture,
-        publicBaseUrl: PUBLIC_BASE_URL,
-        authToken: AUTH_TOKEN,
-        speed: 2,
+      await replayWithRecords(file, {
+        recordStore,
+        check: ({ fixture, result, summary, record, fake, bot }) => {
+          // Clean teardown: the call ended once, the Realtime socket is closed, nothing is left in the manager.
+          expect(bot.calls.activeCalls).toBe(0);
+          expect(bot.calls.prewarmedSessions).toBe(0);
+          expect(
+            replayMismatches(fixture.header.expect, {
+              result,
+              intents: summary?.intents,
+              agents: summary?.agentChanges,
+              truncations: fake.clientEvents('conversation.item.truncate').length,
+            }),
+          ).toEqual([]);
+          // Every barge-in the server handled was a clear the caller received, and no truncate was ever rejected.
+          expect(result.clears).toHaveLength(summary?.bargeIns ?? -1);
+          expect(fake.serverEvents('error')).toEqual([]);
+          expect(recordMismatches(fixture, record)).toEqual([]);
+          expect(record?.bargeIns).toHaveLength(summary?.bargeIns ?? -1);
+        },
       });
-      // Clean teardown: the call ended once, the Realtime socket is closed, nothing is left in the manager.
-      await until(() => ended.length === 1 && fake.openConnections === 0);
-      expect(bot.calls.activeCalls).toBe(0);
-      expect(bot.calls.prewarmedSessions).toBe(0);
-      const summary = ended[0];
-      expect(
-        replayMismatches(fixture.header.expect, {
-          result,
-          intents: summary?.intents,
-          agents: summary?.agentChanges,
-          truncations: fake.clientEvents('conversation.item.truncate').length,
-        }),
-      ).toEqual([]);
-      // Every barge-in the server handled was a clear the caller received, and no truncate was ever rejected.
-      expect(result.clears).toHaveLength(summary?.bargeIns ?? -1);
-      expect(fake.serverEvents('error')).toEqual([]);
     } finally {
-      await bot.close();
-      await fake.close();
+      await recordStore.close();
     }
   });
 });

@@ -117,6 +117,10 @@ export class FakeRealtimeConnection {
   private readonly vad: EnergyVad;
   private appendedSamples = 0;
   private uncommittedSamples = 0;
+  /** Caller audio committed so far, in samples: the conversation's input audio, billed on every response. */
+  private committedSamples = 0;
+  /** Input text tokens of the previous response: OpenAI serves a repeated prompt prefix from its cache. */
+  private previousInputTextTokens = 0;
   private speechItemId: string | undefined;
   private turnIndex = 0;
   private userTurns = 0;
@@ -270,6 +274,7 @@ export class FakeRealtimeConnection {
   }
 
   private commitUserAudio(itemId: string): void {
+    this.committedSamples += this.uncommittedSamples;
     this.uncommittedSamples = 0;
     const previous = this.lastItemId;
     this.send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previous });
@@ -606,17 +611,46 @@ export class FakeRealtimeConnection {
         output_modalities: ['audio'],
         max_output_tokens: 'inf',
         metadata: null,
-        usage: {
-          total_tokens: 0,
-          input_tokens: 0,
-          output_tokens: 0,
-          input_token_details: { text_tokens: 0, audio_tokens: 0, cached_tokens: 0 },
-          output_token_details: { text_tokens: 0, audio_tokens: 0 },
-        },
+        usage: this.usageOf(output),
+
       },
     });
     const next = this.pendingAuto.shift();
     if (next && !this.closed) this.startResponse(next);
+  }
+
+  /**
+   * `response.usage` as OpenAI bills it: user audio at 1 token per 100 ms and assistant audio at 1 per 50 ms
+   * (OpenAI's published rates), instructions at ~4 characters a token, the earlier prompt prefix cached.
+   */
+  private usageOf(output: unknown[]): Record<string, unknown> {
+    const instructions = typeof this.session.instructions === 'string' ? this.session.instructions : '';
+    const inputText = Math.ceil(instructions.length / 4);
+    const cachedText = Math.min(inputText, this.previousInputTextTokens);
+    this.previousInputTextTokens = inputText;
+    const inputAudio = Math.ceil(this.committedSamples / FAKE_SAMPLES_PER_MS / 100);
+    let outputAudioMs = 0;
+    let outputText = 0;
+    for (const item of output) {
+      const id = (item as { id?: unknown }).id;
+      if (typeof id === 'string') outputAudioMs += (this.generatedSamples.get(id) ?? 0) / FAKE_SAMPLES_PER_MS;
+      const content = (item as { content?: { transcript?: unknown }[] }).content ?? [];
+      for (const part of content) if (typeof part.transcript === 'string') outputText += Math.ceil(part.transcript.length / 4);
+    }
+    const outputAudio = Math.ceil(outputAudioMs / 50);
+    return {
+      total_tokens: inputText + inputAudio + outputText + outputAudio,
+      input_tokens: inputText + inputAudio,
+      output_tokens: outputText + outputAudio,
+      input_token_details: {
+        text_tokens: inputText,
+        audio_tokens: inputAudio,
+        image_tokens: 0,
+        cached_tokens: cachedText,
+        cached_tokens_details: { text_tokens: cachedText, audio_tokens: 0, image_tokens: 0 },
+      },
+      output_token_details: { text_tokens: outputText, audio_tokens: outputAudio },
+    };
   }
 
   private addItem(item: Item, previous: string | null): void {

@@ -1,0 +1,214 @@
+/**
+ * Writes one call's record as the call goes: timeline events become entries (a turn keeps one entry, overwritten
+ * as it completes), buffered and flushed once a second and at teardown, so a crash or SIGTERM loses at most the
+ * last second. Store failures are logged and never reach the call. Per event work is a map write; nothing per frame.
+ */
+import { toError } from '../errors.js';
+import { addUsage, EMPTY_USAGE, type RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import type { Logger } from '../logger.js';
+import type { ActionRecord } from '../actions/action-log.js';
+import type { Clock, TimerHandle } from '../telephony/clock.js';
+import type { MediaTransportStats } from '../telephony/media-transport.js';
+import type { TimelineEvent } from '../telemetry/timeline-events.js';
+import type { CallTotals, EntryKind, RecordEntry, StreamStats } from './call-record.js';
+import type { CallRecordStore } from './call-record-store.js';
+import { estimateCostUsd, type RealtimePrices } from './price-table.js';
+
+/** How often buffered entries are written. */
+export const RECORD_FLUSH_INTERVAL_MS = 1_000;
+
+/** What one recorder needs. */
+export interface CallRecorderOptions {
+  readonly callSid: string;
+  readonly store: CallRecordStore;
+  readonly initialAgent: string;
+  readonly storeTranscripts: boolean;
+  readonly prices: RealtimePrices | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The call's transport counters, read at flushes and at the end. */
+  readonly stats: () => MediaTransportStats;
+  /** Actions so far (a copy). */
+  readonly actions: () => readonly ActionRecord[];
+  readonly flushIntervalMs?: number;
+}
+
+/** One call's record writer. */
+export class CallRecorder {
+  readonly #options: CallRecorderOptions;
+  readonly #pending = new Map<string, RecordEntry>();
+  readonly #turnSeq = new Map<string, number>();
+  readonly #agents: string[];
+  #seq = 0;
+  #finalAgent: string;
+  #usage: RealtimeUsage = EMPTY_USAGE;
+  #responses = 0;
+  #marks = { echoed: 0, stale: 0, count: 0, sumMs: 0, maxMs: 0 };
+  #actionsWritten = 0;
+  #timer: TimerHandle | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #finished = false;
+  #failures = 0;
+
+  constructor(options: CallRecorderOptions) {
+    this.#options = options;
+    this.#agents = [options.initialAgent];
+    this.#finalAgent = options.initialAgent;
+    this.#arm();
+  }
+
+  /** Records one timeline event (buffered until the next flush). */
+  onTimeline(event: TimelineEvent): void {
+    if (this.#finished) return;
+    switch (event.type) {
+      case 'caller_turn':
+      case 'bot_turn': {
+        const { turn } = event;
+        const data = { ...turn, text: this.#options.storeTranscripts ? (turn.text ?? null) : null };
+        this.#putTurn(turn.itemId, turn.startMs ?? turn.endMs ?? 0, data);
+        return;
+      }
+      case 'first_audio':
+        return this.#add('first_audio', event.atMs, { latencyMs: event.latencyMs });
+      case 'turn_latency':
+        return;
+      case 'barge_in':
+        return this.#add('barge_in', event.atMs, { itemId: event.itemId ?? null, heardMs: event.heardMs ?? null, cancelledResponse: event.cancelledResponse });
+      case 'agent_switch':
+        this.#finalAgent = event.to;
+        if (!this.#agents.includes(event.to)) this.#agents.push(event.to);
+        return this.#add('agent_switch', event.atMs, { from: event.from, to: event.to, intent: event.intent ?? null, confidence: event.confidence ?? null });
+      case 'instructions_updated':
+        return this.#add('session_update', event.atMs, { agent: event.agent, transcriptToUpdateMs: event.transcriptToUpdateMs ?? null });
+      case 'dtmf':
+        return this.#add('dtmf', event.atMs, { digit: event.digit ?? null });
+      case 'mark_echo':
+        this.#marks.echoed += 1;
+        if (event.stale) this.#marks.stale += 1;
+        if (event.roundTripMs !== undefined) {
+          this.#marks.count += 1;
+          this.#marks.sumMs += event.roundTripMs;
+          this.#marks.maxMs = Math.max(this.#marks.maxMs, event.roundTripMs);
+        }
+        return;
+      case 'realtime_error':
+        return this.#add('realtime_error', event.atMs, { code: event.code ?? null, message: event.message, recoverable: event.recoverable });
+      case 'usage':
+        this.#usage = addUsage(this.#usage, event.usage);
+        this.#responses += 1;
+        return this.#add('usage', event.atMs, { responseId: event.responseId, ...event.usage });
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Running totals now. */
+  totals(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs'>> = {}): CallTotals {
+    const prices = this.#options.prices;
+    return {
+      finalAgent: this.#finalAgent,
+      agents: [...this.#agents],
+      responses: this.#responses,
+      usage: this.#usage,
+      estimatedCostUsd: prices ? estimateCostUsd(this.#usage, prices) : null,
+      stream: this.#streamStats(),
+      ...extra,
+    };
+  }
+
+  /** Writes what is buffered now; resolves when written (or failed and logged). */
+  flush(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs'>> = {}, actions?: readonly ActionRecord[]): Promise<void> {
+    this.#takeActions(actions ?? this.#options.actions());
+    if (this.#pending.size === 0 && !this.#finished) return this.#writes;
+    const entries = [...this.#pending.values()];
+    this.#pending.clear();
+    const totals = this.totals(extra);
+    this.#writes = this.#writes.then(() => this.#write(() => this.#options.store.writeEntries(this.#options.callSid, entries, totals)));
+    return this.#writes;
+  }
+
+  /** Stops the timer, writes the rest and finalises the row; idempotent (the second call just waits). */
+  finish(end: { readonly endedAtMs: number; readonly endReason: string; readonly outcome?: string | undefined; readonly durationMs: number; readonly actions?: readonly ActionRecord[] | undefined }): Promise<void> {
+    if (this.#finished) return this.#writes;
+    this.#finished = true;
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    const extra = { outcome: end.outcome, durationMs: end.durationMs };
+    void this.flush(extra, end.actions);
+    const totals = this.totals(extra);
+    this.#writes = this.#writes.then(() =>
+      this.#write(() => this.#options.store.finishCall(this.#options.callSid, { endedAtMs: end.endedAtMs, endReason: end.endReason, totals })),
+    );
+    return this.#writes;
+  }
+
+  #arm(): void {
+    this.#timer = this.#options.clock.setTimeout(() => {
+      if (this.#finished) return;
+      void this.flush();
+      this.#arm();
+    }, this.#options.flushIntervalMs ?? RECORD_FLUSH_INTERVAL_MS);
+  }
+
+  async #write(operation: () => Promise<void>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      this.#failures += 1;
+      // A database outage must not flood the log: the first failure and every 10th after.
+      if (this.#failures === 1 || this.#failures % 10 === 0) {
+        this.#options.logger.warn({ err: toError(error), failures: this.#failures }, 'call record write failed');
+      }
+    }
+  }
+
+  #putTurn(itemId: string, atMs: number, data: Record<string, unknown>): void {
+    const key = `turn:${itemId}`;
+    let seq = this.#turnSeq.get(key);
+    if (seq === undefined) {
+      seq = this.#nextSeq();
+      this.#turnSeq.set(key, seq);
+    }
+    this.#pending.set(key, { key, seq, kind: 'turn', atMs, data });
+  }
+
+  #add(kind: EntryKind, atMs: number, data: Record<string, unknown>): void {
+    const seq = this.#nextSeq();
+    const key = `e${seq}`;
+    this.#pending.set(key, { key, seq, kind, atMs, data });
+  }
+
+  #nextSeq(): number {
+    this.#seq += 1;
+    return this.#seq;
+  }
+
+  #takeActions(actions: readonly ActionRecord[]): void {
+    for (const action of actions.slice(this.#actionsWritten)) {
+      // The model's reason is free text and may quote the caller: it goes with the transcripts.
+      const data = this.#options.storeTranscripts ? action : { ...action, reason: undefined };
+      this.#add('action', action.atMs, { ...data });
+    }
+    this.#actionsWritten = Math.max(this.#actionsWritten, actions.length);
+  }
+
+  #streamStats(): StreamStats {
+    const stats = this.#options.stats();
+    const marks = this.#marks;
+    return {
+      inboundFrames: stats.inboundFrames,
+      sentMediaMessages: stats.sentMediaMessages,
+      silenceFilledMs: Math.round(stats.silenceFilledMs),
+      droppedInboundChunks: stats.droppedInboundChunks,
+      malformedMessages: stats.malformedMessages,
+      marksEchoed: marks.echoed,
+      staleMarkEchoes: marks.stale,
+      markRoundTripMs: {
+        count: marks.count,
+        mean: marks.count === 0 ? null : Math.round(marks.sumMs / marks.count),
+        max: marks.count === 0 ? null : Math.round(marks.maxMs),
+      },
+    };
+  }
+}
