@@ -21,9 +21,16 @@ export interface RealtimeFakeServerOptions {
   /** 1 = real time, 0 = as fast as possible (default 0). */
   readonly realtimeFactor?: number;
   readonly vad?: Partial<EnergyVadOptions>;
-  /** Audio deltas still sent after a `response.cancel` arrives (default 0). */
+  /** Audio deltas still sent after a `response.cancel` arrives (default 0, as the GA server). */
   readonly deltasAfterCancel?: number;
+  /** Caller transcript this long after the commit (default 0; production: 300–700 ms). */
+  readonly transcriptDelayMs?: number;
+  /** A response's first audio this long after `response.created` (default 0; production: 600–1200 ms). */
+  readonly firstAudioDelayMs?: number;
 }
+
+/** Model timing inside the ranges production shows, for tests, fixtures and the demo. */
+export const REALISTIC_TIMING = Object.freeze({ transcriptDelayMs: 450, firstAudioDelayMs: 900, realtimeFactor: 0.25 });
 
 /** One recorded event and the connection (0-based, in accept order) it belongs to. */
 export interface RecordedEvent {
@@ -155,6 +162,7 @@ export class RealtimeFakeServer {
       realtimeFactor: this.options.realtimeFactor ?? 0,
       vad: { thresholdRms: this.options.vad?.thresholdRms ?? 500, hangoverMs: this.options.vad?.hangoverMs ?? 500 },
       deltasAfterCancel: this.options.deltasAfterCancel ?? 0,
+      timing: { transcriptDelayMs: this.options.transcriptDelayMs ?? 0, firstAudioDelayMs: this.options.firstAudioDelayMs ?? 0 },
       nextId: (prefix) => `${prefix}_${(++this.idCounter).toString().padStart(6, '0')}`,
       onClientEvent: (event) =>
         this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event }),
