@@ -44,6 +44,12 @@ export function keypadMessage(digits: string): string {
   return `The caller pressed ${[...digits].join(' ')} on the phone keypad.`;
 }
 
+/** The digits a `keypadMessage` carries, or undefined for any other text (replays read what reached the model). */
+export function digitsOfKeypadMessage(text: string): string | undefined {
+  const match = /^The caller pressed ((?:[0-9*#A-D] )*[0-9*#A-D]) on the phone keypad\.$/.exec(text);
+  return match?.[1]?.replaceAll(' ', '');
+}
+
 /** One call's keypad; see the file comment. */
 export class Keypad {
   readonly #options: KeypadOptions;

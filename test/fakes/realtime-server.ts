@@ -27,6 +27,8 @@ export interface RealtimeFakeServerOptions {
   readonly transcriptDelayMs?: number;
   /** A response's first audio this long after `response.created` (default 0; production: 600–1200 ms). */
   readonly firstAudioDelayMs?: number;
+  /** The WebSocket handshake completes this long after the upgrade request (default 0; a slow session open). */
+  readonly acceptDelayMs?: number;
 }
 
 /** Model timing inside the ranges production shows, for tests, fixtures and the demo. */
@@ -68,12 +70,17 @@ export class RealtimeFakeServer {
 
   /** Listens on 127.0.0.1 on a free port. */
   static async start(options: RealtimeFakeServerOptions = {}): Promise<RealtimeFakeServer> {
+    const acceptDelayMs = options.acceptDelayMs ?? 0;
     const wss = await new Promise<WebSocketServer>((resolve, reject) => {
       const server = new WebSocketServer({
         host: '127.0.0.1',
         port: 0,
-        // Like the real endpoint: no bearer token, no session.
-        verifyClient: (info, done) => done(/^Bearer \S+/.test(info.req.headers.authorization ?? ''), 401),
+        // Like the real endpoint: no bearer token, no session. The answer may be held to model a slow handshake.
+        verifyClient: (info, done) => {
+          const ok = /^Bearer \S+/.test(info.req.headers.authorization ?? '');
+          if (acceptDelayMs > 0) setTimeout(() => done(ok, 401), acceptDelayMs);
+          else done(ok, 401);
+        },
       });
       server.once('listening', () => resolve(server));
       server.once('error', reject);
