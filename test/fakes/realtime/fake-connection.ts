@@ -71,13 +71,13 @@ const DEFAULT_TONE_MS = 1_000;
 
 /**
  * The `session` object of `session.created` as the GA server sends it before any `session.update` (the load
- * benchmark's lean fake starts from it too).
+ * benchmark's lean fake starts from it too), limited to the fields the GA types declare (`RealtimeSessionCreateRequest`
+ * of the `openai` package): the live server also sends `object`, `id` and `expires_at`, which those types leave out
+ * and no client here reads. `_id` is kept for callers that name their sessions.
  */
-export function initialSession(id: string): Record<string, unknown> {
+export function initialSession(_id: string): Record<string, unknown> {
   return {
     type: 'realtime',
-    object: 'realtime.session',
-    id,
     model: 'gpt-realtime',
     output_modalities: ['audio'],
     instructions: '',
@@ -87,13 +87,11 @@ export function initialSession(id: string): Record<string, unknown> {
     tracing: null,
     truncation: 'auto',
     prompt: null,
-    expires_at: Math.floor(Date.now() / 1000) + 3600,
-    include: null,
+    // Fields the GA types declare optional but not nullable (`include`, `transcription`, `noise_reduction`) are
+    // left out until a session.update sets them.
     audio: {
       input: {
         format: { type: 'audio/pcm', rate: 24000 },
-        transcription: null,
-        noise_reduction: null,
         turn_detection: {
           type: 'server_vad',
           threshold: 0.5,
@@ -470,13 +468,11 @@ export class FakeRealtimeConnection {
         object: 'realtime.response',
         id,
         status: 'in_progress',
-        status_details: null,
         output: [],
         conversation_id: 'conv_fake',
         output_modalities: ['audio'],
         max_output_tokens: 'inf',
         audio: { output: { format: audioOut.format, voice: audioOut.voice } },
-        usage: null,
         metadata: null,
       },
     });
