@@ -281,8 +281,7 @@ export class RealtimeService {
     for (const itemId of this.deleteWhenDone.get(responseId) ?? []) this.client.deleteItem(itemId);
     this.deleteWhenDone.delete(responseId);
     this.emit({ type: 'response_done', responseId, status });
-    for (const resolve of this.doneWaiters.get(responseId) ?? []) resolve();
-    this.doneWaiters.delete(responseId);
+    for (const resolve of [...(this.doneWaiters.get(responseId) ?? [])]) resolve();
   }
 
   /**
@@ -305,14 +304,15 @@ export class RealtimeService {
         deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
       }),
     );
-    this.log.info({ truncations: truncations.length, deleted: deletedItemIds.length, cancelled: cancelledResponseId !== undefined, audible }, 'barge-in');
+    const cancelled = cancelledResponseId !== undefined;
+    this.log.info({ truncations: truncations.length, deleted: deletedItemIds.length, cancelled, audible }, 'barge-in');
     this.emit({ type: 'barge_in', at: this.clock.now(), cancelledResponseId, truncations, deletedItemIds });
   }
 
   /**
-   * Silences the bot: Twilio `clear` (unless `clearCarrier` is false: nothing reached it), purge of audio not yet handed over, `response.cancel` of `response` (when in
-   * flight) with its late deltas dropped, then a truncate per item that has audio, at the position `plan` gives
-   * (capped at the audio received). Items of `response` that received no audio cannot be truncated: they are
+   * Silences the bot: Twilio `clear` (unless `clearCarrier` is false: nothing reached it), purge of audio not yet
+   * handed over, `response.cancel` of `response` (when in flight) with its late deltas dropped, then a truncate per
+   * item that has audio, at the position `plan` gives (capped at the audio received). Items of `response` that received no audio cannot be truncated: they are
    * deleted once the response is done; with `deleteResponseItems` every item of `response` is.
    */
   private stopSpeaking(
@@ -374,7 +374,8 @@ export class RealtimeService {
         return;
       }
       if (this.latest?.turnItemId !== undefined && this.latest.turnItemId === result.itemId) {
-        this.log.info({ reason: decision.action === 'next_turn' ? decision.reason : undefined, agent: result.agent }, 'agent switch applies from the next turn');
+        const reason = decision.action === 'next_turn' ? decision.reason : undefined;
+        this.log.info({ reason, agent: result.agent }, 'agent switch applies from the next turn');
       }
       await this.updateInstructions(update);
       this.emit({ type: 'instructions_updated', agent: result.agent });
@@ -392,8 +393,8 @@ export class RealtimeService {
   /**
    * Replaces the stale reply to the caller's turn with the specialist's: Twilio `clear`, `response.cancel`,
    * `session.update` with the specialist's instructions, then, once the cancelled reply's `response.done` came
-   * (never two responses in flight), `conversation.item.delete` of its items and `response.create`. Gives up the `response.create` when the caller started a new turn meanwhile (that turn's
-   * own reply already speaks as the specialist).
+   * (never two responses in flight), `conversation.item.delete` of its items and `response.create`. Gives up the
+   * `response.create` when the caller started a new turn meanwhile (that turn's own reply speaks as the specialist).
    */
   private async reroute(response: ResponseState, update: string, agent: string): Promise<void> {
     const startedAt = this.clock.now();
@@ -422,7 +423,8 @@ export class RealtimeService {
     await done;
     const created = this.state === 'open' && this.speechStarts === speechMark;
     if (created) this.client.createResponse();
-    this.log.info({ agent, cancelled: cancelledResponseId !== undefined, truncations: truncations.length, deleted: deletedItemIds.length, created }, 'reply re-routed to the new agent');
+    const cancelled = cancelledResponseId !== undefined;
+    this.log.info({ agent, cancelled, truncations: truncations.length, deleted: deletedItemIds.length, created }, 'reply re-routed to the new agent');
     this.emit({
       type: 'reply_rerouted',
       at: startedAt,
@@ -439,12 +441,15 @@ export class RealtimeService {
   /** Resolves on the response's `response.done`, the service closing, or after `CANCELLED_RESPONSE_WAIT_MS`. */
   private responseDone(responseId: string): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, CANCELLED_RESPONSE_WAIT_MS);
-      function finish(): void {
-        clearTimeout(timer);
-        resolve();
-      }
       const waiters = this.doneWaiters.get(responseId) ?? [];
+      const finish = (): void => {
+        clearTimeout(timer);
+        const left = (this.doneWaiters.get(responseId) ?? []).filter((w) => w !== finish);
+        if (left.length > 0) this.doneWaiters.set(responseId, left);
+        else this.doneWaiters.delete(responseId);
+        resolve();
+      };
+      const timer = setTimeout(finish, CANCELLED_RESPONSE_WAIT_MS);
       waiters.push(finish);
       this.doneWaiters.set(responseId, waiters);
     });
@@ -458,7 +463,7 @@ export class RealtimeService {
     this.droppedResponses.clear();
     this.deliveredSamples.clear();
     this.deleteWhenDone.clear();
-    for (const waiters of this.doneWaiters.values()) for (const resolve of waiters) resolve();
+    for (const waiters of [...this.doneWaiters.values()]) for (const resolve of [...waiters]) resolve();
     this.doneWaiters.clear();
     this.emit({ type: 'closed', reason });
     this.listeners.clear();
