@@ -201,8 +201,7 @@ export class RealtimeClient implements RealtimeClientLike {
         return 'sent';
       }
       // Straight to the socket: the SDK's sendAudio builds a binary string byte by byte before its base64.
-      transport.appendAudio(input);
-      return 'sent';
+      return transport.appendAudio(input) ? 'sent' : this.reportNotDelivered('audio on a closing socket');
     } catch (error) {
       this.emit({ type: 'error', error: toError(error), recoverable: true });
       return 'not_delivered';
