@@ -8,14 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { runLoadBench, type LoadReport } from './bench/load.js';
 import { runMediaPathBench } from './bench/media-path.js';
 import { runOrchestratorLatencyBench, type OrchestratorLatencyReport } from './bench/orchestrator-latency.js';
+import { runSameTurnBench, type SameTurnReport } from './bench/same-turn.js';
 import type { BenchSection } from './bench/section.js';
 
 /** A section's result: a per-frame table, or a report that renders itself (the load ladder, the orchestrator). */
-type SectionResult = BenchSection | LoadReport | OrchestratorLatencyReport;
+type SectionResult = BenchSection | LoadReport | OrchestratorLatencyReport | SameTurnReport;
 
 const SECTIONS: readonly { readonly id: string; readonly run: () => SectionResult | Promise<SectionResult> }[] = [
   { id: 'media-path', run: runMediaPathBench },
   { id: 'orchestrator', run: () => runOrchestratorLatencyBench() },
+  { id: 'same-turn', run: () => runSameTurnBench() },
   { id: 'load', run: () => runLoadBench() },
 ];
 

@@ -15,7 +15,8 @@ import { callAudioWav } from './sim-caller/call-audio.js';
 import { networkTransport } from './sim-caller/network-transport.js';
 import { replayMismatches } from './sim-caller/replay-expectations.js';
 import { runSimulatedCall } from './sim-caller/sim-caller.js';
-import { fakeScriptForFixture } from './demo/fake-script.js';
+import { fakeServerOptionsForFixture } from './demo/fake-script.js';
+import { digitsOfKeypadMessage } from '../src/actions/keypad.js';
 import type { CallSummary } from '../src/call/call-session.js';
 import { loadConfig } from '../src/config.js';
 import { readFixture } from '../src/fixtures/call-fixture.js';
@@ -46,7 +47,8 @@ function stamp(ms: number): string {
 
 async function main(): Promise<void> {
   const fixture = await readFixture(path.resolve(values.fixture));
-  const fake = await RealtimeFakeServer.start({ script: fakeScriptForFixture(fixture) });
+  // The fake model keeps production timing (transcript 300–700 ms after the turn, first audio 600–1200 ms), in call time.
+  const fake = await RealtimeFakeServer.start(fakeServerOptionsForFixture(fixture, speed));
   const config = loadConfig({
     PUBLIC_BASE_URL,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
@@ -79,7 +81,14 @@ async function main(): Promise<void> {
         if (event.result.intent !== 'none') print(`${stamp(at)}  intent  ${event.result.intent} (confidence ${event.result.confidence.toFixed(2)})`);
         return;
       case 'barge_in':
-        print(`${stamp(at)}  barge-in: Twilio cleared, truncated at ${event.truncations.map((t) => `${t.audioEndMs} ms`).join(', ')}`);
+        print(
+          `${stamp(at)}  barge-in: Twilio cleared${event.cancelledResponseId ? ', reply in flight cancelled' : ''}` +
+            `${event.truncations.length > 0 ? `, truncated at ${event.truncations.map((t) => `${t.audioEndMs} ms`).join(', ')}` : ''}` +
+            `${event.deletedItemIds.length > 0 ? `, ${event.deletedItemIds.length} unheard item(s) deleted` : ''}`,
+        );
+        return;
+      case 'reply_rerouted':
+        print(`${stamp(at)}  ----->  the reply to this turn was not heard yet: replaced by "${event.agent}"'s (cancel, session.update, response.create)`);
         return;
       default:
         return;
@@ -119,7 +128,22 @@ async function main(): Promise<void> {
       console.log(`transcript -> session.update: ${updateLatencies.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
     }
     console.log(`call audio written to ${path.relative(process.cwd(), outFile)}`);
-    const problems = replayMismatches(fixture.header.expect, { result, intents: summary?.intents, agents: summary?.agentChanges });
+    const dtmfDigits = fake
+      .clientEvents('conversation.item.create')
+      .flatMap((e) => (e.item as { content?: Array<{ type?: string; text?: string }> }).content ?? [])
+      .map((part) => (part.type === 'input_text' ? (digitsOfKeypadMessage(part.text ?? '') ?? '') : ''))
+      .join('');
+    const problems = replayMismatches(fixture.header.expect, {
+      result,
+      intents: summary?.intents,
+      agents: summary?.agentChanges,
+      dtmfDigits,
+      bargeIns: summary?.bargeIns,
+      truncations: fake.clientEvents('conversation.item.truncate').length,
+      reroutes: summary?.reroutes,
+      inbound: fixture.lines,
+      appendedMs: fake.clientEvents('input_audio_buffer.append').reduce((ms, e) => ms + Buffer.from(String(e.audio), 'base64').length / 48, 0),
+    });
     if (problems.length > 0) {
       console.error(`\nthe call did not go as its recording expects:\n  ${problems.join('\n  ')}`);
       process.exitCode = 1;

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     options: {
       runs: { type: 'string', default: '3' },
       'first-audio-delay': { type: 'string', default: String(REALISTIC_REALTIME_TIMING.firstAudioDelayMs) },
-      'connect-delay': { type: 'string', default: String(REALISTIC_REALTIME_TIMING.connectDelayMs) },
+      'connect-delay': { type: 'string', default: String(REALISTIC_REALTIME_TIMING.acceptDelayMs) },
       'stream-open-delay': { type: 'string', default: '500' },
     },
   });

@@ -1,7 +1,8 @@
 /**
  * Development-time generator of the committed call fixtures in `test/fixtures/calls/`. The caller's speech is made
  * with espeak-ng and turned into trimmed, band-limited 8 kHz μ-law with sox; tests only read the committed result and
- * never need these tools. Run: `apt-get install -y espeak-ng sox && npx tsx scripts/make-fixtures.ts [outDir]`.
+ * never need these tools. Run: `apt-get install -y espeak-ng sox && npx tsx scripts/make-fixtures.ts [outDir] [name...]`
+ * (names limit the run to those fixtures, so regenerating one does not rewrite the others).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { placeholderPhoneNumber, placeholderSid } from '../src/fixtures/redact-m
 import { buildSyntheticCall, burstyArrival, type CallStep, type SyntheticCallSpec } from '../src/fixtures/synthetic-call.js';
 
 const outDir = path.resolve(process.argv[2] ?? 'test/fixtures/calls');
+const only = new Set(process.argv.slice(3));
 const work = mkdtempSync(path.join(tmpdir(), 'make-fixtures-'));
 
 /** Speaks `text` with espeak-ng and returns raw 8 kHz μ-law, trimmed and limited to the telephone band. */
@@ -143,12 +145,57 @@ const calls: SyntheticCallSpec[] = [
       silence(3000),
     ],
   },
+  {
+    name: 'same-turn-billing-switch',
+    description: 'The first thing the caller says is a billing problem: the billing agent, not the front desk, must answer that turn.',
+    expect: { intents: ['bill_explanation'], agents: ['billing'], reroutes: 1, barge_in: false, dtmf_digits: '', ended_by: 'caller' },
+    firstTimestampMs: 52,
+    ...identity(7),
+    // Production timing: the transcript (and so the switch) lands 500 ms after the turn, before the reply's first
+    // audio at 900 ms, so the front desk's reply is replaced before the caller hears any of it.
+    modelTiming: { transcript_ms: 500, first_audio_ms: 900 },
+    steps: [
+      silence(LEAD_IN_MS),
+      say('Hi, I have a question about my bill. I was charged twice this month.'),
+      silence(4500),
+      say('Okay, thank you.'),
+      silence(3000),
+    ],
+  },
+  {
+    name: 'barge-in-before-first-audio',
+    description: 'The caller pauses, the model starts a reply, and the caller goes on talking before any of it is audible.',
+    expect: { barge_in: true, truncated: false, dtmf_digits: '', ended_by: 'caller' },
+    firstTimestampMs: 155,
+    ...identity(8),
+    // The turn ends 500 ms into the pause and the reply is created; its first audio would come 1100 ms later, but
+    // the caller speaks again 300 ms after the turn ended.
+    modelTiming: { transcript_ms: 600, first_audio_ms: 1100 },
+    steps: [
+      silence(LEAD_IN_MS),
+      say('My internet is down since this morning.'),
+      silence(800),
+      say('Actually it is the TV box, not the internet.'),
+      silence(4000),
+    ],
+  },
+  {
+    name: 'dtmf-before-session-open',
+    description: 'The caller presses keys while the Realtime session is still opening; every key must reach the model, in order.',
+    expect: { dtmf_digits: '12', barge_in: false, ended_by: 'caller' },
+    firstTimestampMs: 52,
+    ...identity(9),
+    // The Realtime handshake takes 2.5 s: both keys are pressed before the session is open.
+    modelTiming: { connect_ms: 2500, transcript_ms: 400, first_audio_ms: 800 },
+    steps: [silence(300), ...dtmf('12', 400), silence(6000), say('Hello? Did you get my keys?'), silence(3500)],
+  },
 ];
 
 try {
   mkdirSync(outDir, { recursive: true });
   let total = 0;
   for (const spec of calls) {
+    if (only.size > 0 && !only.has(spec.name)) continue;
     const file = path.join(outDir, `${spec.name}.jsonl`);
     await writeFixture(file, buildSyntheticCall(spec));
     const size = statSync(file).size;

@@ -30,7 +30,7 @@ const SWITCHING_TURNS = [
 ];
 
 /** A caller that hears nothing: the bench measures the orchestrator, not barge-in. */
-const silentPlayback: PlaybackControl = { isAudible: () => false, pending: () => [], clear: () => [] };
+const silentPlayback: PlaybackControl = { isAudible: () => false, pending: () => [], clear: () => [], confirmedPlayedMs: () => 0 };
 
 /** Latency figures in milliseconds. */
 export interface OrchestratorLatency {

@@ -59,7 +59,7 @@ export async function measureFirstAudio(options: { readonly prewarm: boolean; re
     script: { greeting: { transcript: 'Thanks for calling Northwind Internet, how can I help?', durationMs: 1_500 } },
     realtimeFactor: timing.realtimeFactor,
     firstAudioDelayMs: timing.firstAudioDelayMs,
-    connectDelayMs: timing.connectDelayMs,
+    acceptDelayMs: timing.connectDelayMs,
   });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'first-audio-'));
   const serverLines: Record<string, unknown>[] = [];

@@ -7,9 +7,10 @@ import type { AgentCatalogue } from '../domain/agent-catalogue.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../telephony/clock.js';
 import type { ActionRecord } from './action-log.js';
-import { CallActions, type ActionRealtime, type ActionTransport, type CallOutcome, type DtmfTurnSink } from './call-actions.js';
+import { CallActions, type ActionRealtime, type ActionTransport, type CallOutcome } from './call-actions.js';
 import { callSettingsFor } from './call-settings.js';
 import { CallTimers } from './call-timers.js';
+import type { Keypad } from './keypad.js';
 import type { TwilioCallControl } from './twilio-call-control.js';
 
 /** Everything needed to act on one call. */
@@ -21,7 +22,8 @@ export interface AttachCallActionsOptions {
   readonly catalogue: AgentCatalogue;
   /** The agent the call runs as now (changes with the orchestrator's routing). */
   readonly currentAgent: () => string;
-  readonly orchestrator?: DtmfTurnSink | undefined;
+  /** The call's keypad (attached to every call); the actions collect digits from it. */
+  readonly keypad: Keypad;
   readonly logger: Logger;
   readonly clock: Clock;
 }
@@ -45,7 +47,7 @@ export function attachCallActions(options: AttachCallActionsOptions): AttachedCa
     settings,
     logger: options.logger,
     clock: options.clock,
-    orchestrator: options.orchestrator,
+    keypad: options.keypad,
   });
   const timers = new CallTimers({ actions, transport: options.transport, realtime: options.realtime, settings, clock: options.clock });
   timers.start();

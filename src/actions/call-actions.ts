@@ -1,11 +1,11 @@
 /**
  * `CallActions`: what one live call can do to itself besides talking. Hang up after the goodbye has played, move
- * the caller to a human (`<Dial>` through a REST TwiML update), collect keypad digits, relay other key presses to
- * the model and the orchestrator, and end the call with a spoken line (idle and duration timers). Every action is
+ * the caller to a human (`<Dial>` through a REST TwiML update), collect keypad digits (through the call's `Keypad`,
+ * which relays every other key press to the model and the orchestrator with or without these actions), and end the
+ * call with a spoken line (idle and duration timers). Every action is
  * recorded in the call's `ActionLog`; REST failures come back as results the model can react to, never as throws.
  * The call wiring reads `outcome` when Twilio sends `stop`: after a transfer that `stop` is not a hang-up.
  */
-import type { OrchestratorInput } from '../domain/orchestrator.js';
 import { toError } from '../errors.js';
 import type { RealtimeClientEvent, RealtimeClientLike } from '../infrastructure/realtime-client-events.js';
 import type { Logger } from '../logger.js';
@@ -14,12 +14,10 @@ import type { TwilioMediaTransport } from '../telephony/media-transport.js';
 import { renderTransfer } from '../telephony/twiml.js';
 import { ActionLog, type ActionKind } from './action-log.js';
 import type { AgentCallSettings } from './call-settings.js';
-import { DigitCollector, type CollectDigitsRequest } from './digit-collector.js';
+import type { CollectDigitsRequest } from './digit-collector.js';
+import type { Keypad } from './keypad.js';
 import { awaitPlaybackDrained } from './playback-drain.js';
 import type { TwilioCallControl } from './twilio-call-control.js';
-
-/** Key presses arriving within this gap of each other reach the model as one message ("pressed 1 2 3"). */
-export const DTMF_BATCH_MS = 800;
 
 /** Longest wait for a response in flight (or the spoken goodbye) to finish before the action goes ahead anyway. */
 export const RESPONSE_WAIT_MS = 15_000;
@@ -31,12 +29,7 @@ export const RECENT_AUDIO_MS = 2_000;
 export type ActionTransport = Pick<TwilioMediaTransport, 'isAudible' | 'ended' | 'stats' | 'on'>;
 
 /** What the actions use of the Realtime session. */
-export type ActionRealtime = Pick<RealtimeClientLike, 'createResponse' | 'sendRequest' | 'disconnect' | 'on' | 'isResponseInFlight'>;
-
-/** Receives DTMF notices like a caller's turn (the call's orchestrator). */
-export interface DtmfTurnSink {
-  invoke(input: OrchestratorInput): Promise<unknown>;
-}
+export type ActionRealtime = Pick<RealtimeClientLike, 'createResponse' | 'disconnect' | 'on' | 'isResponseInFlight'>;
 
 /** How the call ended, as far as the actions know; `active` until an action ends it. */
 export type CallOutcome =
@@ -61,10 +54,8 @@ export interface CallActionsOptions {
   readonly settings: () => AgentCallSettings;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** The call's orchestrator: key presses outside a collection are a caller turn too. */
-  readonly orchestrator?: DtmfTurnSink | undefined;
-  readonly agentType?: 'realtime' | 'chat';
-  readonly dtmfBatchMs?: number;
+  /** The call's keypad: `collect_digits` takes keys from it; no key is relayed while the call is being ended. */
+  readonly keypad: Keypad;
   readonly responseWaitMs?: number;
   /** Passed to `awaitPlaybackDrained` (tests shorten the quiet window). */
   readonly drainQuietMs?: number;
@@ -79,13 +70,10 @@ export class CallActions {
   readonly #options: CallActionsOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #collector: DigitCollector;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #responseWaiters = new Set<(event: RealtimeClientEvent) => void>();
   #outcome: CallOutcome = { kind: 'active' };
   #ending: Ending | undefined;
-  #pendingDigits = '';
-  #dtmfTimer: unknown;
   #lastAudioAt = Number.NEGATIVE_INFINITY;
   #disposed = false;
 
@@ -94,11 +82,8 @@ export class CallActions {
     this.#log = options.logger;
     this.#clock = options.clock;
     this.log = new ActionLog(options.logger, options.clock);
-    this.#collector = new DigitCollector(options.clock);
-    this.#unsubscribe.push(
-      options.transport.on('dtmf', ({ digit }) => this.#onDigit(digit)),
-      options.realtime.on((event) => this.#onRealtimeEvent(event)),
-    );
+    options.keypad.setRelayGate(() => this.#ending === undefined);
+    this.#unsubscribe.push(options.realtime.on((event) => this.#onRealtimeEvent(event)));
   }
 
   /** How the call ended, as far as actions are concerned; read it when Twilio sends `stop`. */
@@ -113,7 +98,7 @@ export class CallActions {
 
   /** True while the bot waits on the caller's keypad: silence is expected, the idle timer must not reprompt. */
   get collectingDigits(): boolean {
-    return this.#collector.collecting;
+    return this.#options.keypad.collecting;
   }
 
   /** True when the current agent is granted the tool (the session's tool list is shared by every agent). */
@@ -191,8 +176,7 @@ export class CallActions {
   /** `collect_digits`: gathers keypad digits (count, terminator key or timeout) and returns them to the model. */
   async collectDigits(request: CollectDigitsRequest): Promise<ToolReply> {
     if (this.#ending !== undefined) return { text: 'The call is ending; no digits can be collected.', respond: false };
-    this.#flushDigits();
-    const result = await this.#collector.collect(request);
+    const result = await this.#options.keypad.collect(request);
     this.log.record({
       action: 'collect_digits',
       outcome: result.terminatedBy === 'timeout' && result.digits === '' ? 'timeout' : result.terminatedBy === 'cancelled' ? 'cancelled' : 'ok',
@@ -215,9 +199,7 @@ export class CallActions {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    if (this.#dtmfTimer !== undefined) this.#clock.clearTimeout(this.#dtmfTimer);
-    this.#dtmfTimer = undefined;
-    this.#collector.cancel();
+    this.#options.keypad.cancelCollection();
     for (const waiter of this.#responseWaiters) waiter({ type: 'closed', reason: 'disconnect' });
     this.#responseWaiters.clear();
   }
@@ -281,29 +263,6 @@ export class CallActions {
   #onRealtimeEvent(event: RealtimeClientEvent): void {
     if (event.type === 'audio') this.#lastAudioAt = this.#clock.now();
     for (const waiter of [...this.#responseWaiters]) waiter(event);
-  }
-
-  #onDigit(digit: string): void {
-    if (this.#collector.press(digit)) return;
-    if (this.#ending !== undefined) return;
-    this.#pendingDigits += digit;
-    if (this.#dtmfTimer !== undefined) this.#clock.clearTimeout(this.#dtmfTimer);
-    this.#dtmfTimer = this.#clock.setTimeout(() => this.#flushDigits(), this.#options.dtmfBatchMs ?? DTMF_BATCH_MS);
-  }
-
-  /** Hands batched key presses to the model (a user message, which also asks for a response) and the orchestrator. */
-  #flushDigits(): void {
-    if (this.#dtmfTimer !== undefined) this.#clock.clearTimeout(this.#dtmfTimer);
-    this.#dtmfTimer = undefined;
-    const digits = this.#pendingDigits;
-    this.#pendingDigits = '';
-    if (digits === '') return;
-    const text = `The caller pressed ${[...digits].join(' ')} on the phone keypad.`;
-    this.#options.realtime.sendRequest(text);
-    this.#options.orchestrator
-      ?.invoke({ callSid: this.#options.callSid, transcript: text, agentType: this.#options.agentType ?? 'realtime' })
-      .catch((error: unknown) => this.#log.warn({ err: toError(error) }, 'orchestrator failed on a dtmf turn'));
-    this.log.record({ action: 'dtmf', outcome: 'ok', details: { digitCount: digits.length } });
   }
 
   #disconnectRealtime(): void {

@@ -122,6 +122,8 @@ export class CallTimers {
         return;
       case 'tool_call':
       case 'error':
+      case 'user_item':
+      case 'output_item':
         return;
       case 'closed':
         this.#callerSpeaking = false;

@@ -5,6 +5,7 @@
  */
 import { attachCallActions, type AttachedCallActions } from '../actions/call-actions-wiring.js';
 import { grantedToolNames } from '../actions/call-settings.js';
+import { Keypad } from '../actions/keypad.js';
 import { createCallTools } from '../actions/call-tools.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
@@ -42,7 +43,10 @@ export interface CallManagerOptions {
   readonly onCallEnded?: (summary: CallSummary) => void;
   /** Observes every service event of every call (metrics, the demo's live transcript); must not throw. */
   readonly onServiceEvent?: (callSid: string, event: ServiceEvent) => void;
-  /** Twilio REST control; when set, calls get the telephony tools, DTMF relay and idle/duration timers. */
+  /**
+   * Twilio REST control; when set, calls get the telephony tools (hang-up, transfer, collect_digits) and the idle
+   * and duration timers. Key presses reach the model and the orchestrator on every call, with or without it.
+   */
   readonly callControl?: TwilioCallControl;
   /** Open the Realtime session while the phone rings (default true); false connects at the stream's `start`. */
   readonly prewarm?: boolean;
@@ -64,6 +68,7 @@ export class CallManager implements CallHandler {
   readonly #prewarmed: PrewarmedSessions;
   readonly #calls = new Map<string, CallSession>();
   readonly #actions = new Map<string, AttachedCallActions>();
+  readonly #keypads = new Map<string, Keypad>();
   readonly #running = new Set<Promise<void>>();
   readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly timer: TimerHandle }>();
   /** `clock.now()` of each answered voice webhook until its stream starts, for the first-audio log line; bounded. */
@@ -140,6 +145,7 @@ export class CallManager implements CallHandler {
         name: agent,
         initialInstruction: instructions,
         greeting: greeting === undefined ? undefined : `Greet the caller now with exactly these words: "${greeting}"`,
+        sameTurnSwitch: catalogue.sameTurnSwitch,
       }),
       orchestrator,
       { client, playback: transport, logger, callSid: start.callSid },
@@ -175,6 +181,19 @@ export class CallManager implements CallHandler {
         logger,
       }),
     );
+    const keypad = new Keypad({
+      transport,
+      sink: service,
+      clock: this.#clock,
+      logger,
+      // What really happened to each batch, once it happened (the session may still have been opening).
+      onRelayed: ({ digitCount, delivered }) => {
+        const log = this.#actions.get(start.callSid)?.actions.log;
+        if (log) log.record({ action: 'dtmf', outcome: delivered ? 'ok' : 'failed', details: { digitCount } });
+        else logger.info({ digitCount, delivered }, 'key presses relayed');
+      },
+    });
+    this.#keypads.set(start.callSid, keypad);
     const control = this.#options.callControl;
     if (control) {
       const attached = attachCallActions({
@@ -184,7 +203,7 @@ export class CallManager implements CallHandler {
         control,
         catalogue,
         currentAgent: () => session.agent,
-        orchestrator,
+        keypad,
         logger,
         clock: this.#clock,
       });
@@ -251,6 +270,8 @@ export class CallManager implements CallHandler {
     // Bounded: the fallback request comes within seconds; forget the reason after a minute.
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
     this.#endedReasons.set(summary.callSid, { reason: summary.reason, timer });
+    this.#keypads.get(summary.callSid)?.dispose();
+    this.#keypads.delete(summary.callSid);
     const attached = this.#actions.get(summary.callSid);
     this.#actions.delete(summary.callSid);
     // A transfer also ends with Twilio's `stop`: the outcome, not the end reason, says where the caller went.

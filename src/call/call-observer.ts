@@ -20,7 +20,7 @@ export interface ObservedCall {
   /** The call's transport: subscribe to `mark` and `dtmf`, read `stats()`. */
   readonly transport: Pick<TwilioMediaTransport, 'on' | 'stats'>;
   /** The call's service: subscribe to its events. */
-  readonly service: Pick<RealtimeService, 'on'>;
+  readonly service: Pick<RealtimeService, 'on' | 'callerAudioDeliveredMs'>;
   /** The agent the call starts with. */
   readonly agent: string;
   /** True while the `collect_digits` tool is gathering keypad digits (they are then sensitive). */

@@ -34,6 +34,10 @@ export interface CallSummary {
   readonly userTurns: number;
   readonly assistantTurns: number;
   readonly bargeIns: number;
+  /** Replies replaced by the new agent's in the same turn (an agent switch before the caller heard the reply). */
+  readonly reroutes: number;
+  /** Twilio `clear`s sent: one per barge-in, plus one per re-route whose reply had reached Twilio. */
+  readonly clears: number;
   readonly agentChanges: readonly string[];
   /** The intent behind each agent change, in the same order. */
   readonly intents: readonly string[];
@@ -80,6 +84,8 @@ export class CallSession {
   #userTurns = 0;
   #assistantTurns = 0;
   #bargeIns = 0;
+  #reroutes = 0;
+  #clears = 0;
   #ended: Promise<CallSummary> | undefined;
 
   constructor(options: CallSessionOptions) {
@@ -178,6 +184,8 @@ export class CallSession {
       userTurns: this.#userTurns,
       assistantTurns: this.#assistantTurns,
       bargeIns: this.#bargeIns,
+      reroutes: this.#reroutes,
+      clears: this.#clears,
       agentChanges: [...this.#agentChanges],
       intents: [...this.#intents],
       finalAgent: this.#agent,
@@ -218,6 +226,11 @@ export class CallSession {
         return;
       case 'barge_in':
         this.#bargeIns += 1;
+        this.#clears += 1;
+        return;
+      case 'reply_rerouted':
+        this.#reroutes += 1;
+        if (event.carrierCleared) this.#clears += 1;
         return;
       case 'error':
         this.#log.warn({ err: event.error, recoverable: event.recoverable }, 'realtime service error');

@@ -37,6 +37,16 @@ const AgentSchema = z.strictObject({
   ...AgentCallSettingsFields,
 });
 
+/**
+ * When an agent switch replaces the reply to the very turn that revealed the intent (see
+ * `src/service/same-turn-switch.ts`): only while the caller has heard at most `maxHeardMs` of it, as confirmed by
+ * Twilio's mark echoes. `enabled: false` keeps every switch for the next turn.
+ */
+const SameTurnSwitchSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxHeardMs: z.number().int('must be a whole number of milliseconds').min(0).max(2_000, 'must be at most 2000 ms: longer cuts off speech the caller clearly heard').default(0),
+});
+
 const CatalogueSchema = z
   .strictObject({
     version: z.literal(1),
@@ -44,6 +54,7 @@ const CatalogueSchema = z
     /** Voice rules shared by every agent, prepended to each agent's own instructions. */
     style: text,
     defaultAgent: key,
+    sameTurnSwitch: SameTurnSwitchSchema.default({ enabled: true, maxHeardMs: 0 }),
     agents: z.array(AgentSchema).min(1, 'needs at least one agent'),
   })
   .superRefine((catalogue, ctx) => {

@@ -43,6 +43,8 @@ export class LangGraphOrchestrator extends AbstractOrchestrator {
   private readonly options: LangGraphOrchestratorOptions;
   private readonly logger: Logger;
   private readonly pending: Turn[] = [];
+  /** Item id of the newest invoked turn: a run decides on every pending turn, the newest last. */
+  private newestItemId: string | undefined;
   private lastSeq = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private inFlight: AbortController | undefined;
@@ -72,6 +74,7 @@ export class LangGraphOrchestrator extends AbstractOrchestrator {
     // Monotonic across restarts of the process too: a thread reopened after a restart already holds older seqs.
     this.lastSeq = Math.max(this.lastSeq + 1, Date.now());
     this.pending.push({ seq: this.lastSeq, text: input.transcript });
+    this.newestItemId = input.itemId;
     this.inFlight?.abort(new Error('superseded by a newer transcript'));
     const controller = new AbortController();
     this.inFlight = controller;
@@ -91,6 +94,7 @@ export class LangGraphOrchestrator extends AbstractOrchestrator {
     // Superseded before it started: its turn is still pending and goes with the newer run.
     if (signal.aborted || this.disposed) return undefined;
     const turns = [...this.pending];
+    const itemId = this.newestItemId;
     const { callSid, runner } = this.options;
     let state;
     try {
@@ -131,6 +135,7 @@ export class LangGraphOrchestrator extends AbstractOrchestrator {
       confidence: state.confidence,
       agent,
       instruction_update: instructionUpdate,
+      ...(itemId === undefined ? {} : { itemId }),
     };
     try {
       await this.notifyCompletion(result);

@@ -25,6 +25,8 @@ export interface OrchestratorResult {
   readonly agent: string;
   /** Full instructions for the live session when the agent changed; undefined means "no change". */
   readonly instruction_update?: string | undefined;
+  /** The newest caller turn this run decided on (`OrchestratorInput.itemId`), when known. */
+  readonly itemId?: string | undefined;
 }
 
 /** Receives every completed run; may be async (the service awaits its own session update inside). */

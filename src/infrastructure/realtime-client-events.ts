@@ -40,6 +40,22 @@ export interface RealtimeSpeechStoppedEvent {
   readonly audioEndMs: number;
 }
 
+/**
+ * A user item joined the conversation (`conversation.item.added` with role `user`): a committed caller turn or a
+ * typed message. A response created after it is the reply to that turn.
+ */
+export interface RealtimeUserItemEvent {
+  readonly type: 'user_item';
+  readonly itemId: string;
+}
+
+/** A response added an assistant message (`response.output_item.added`), before any of its audio. */
+export interface RealtimeOutputItemEvent {
+  readonly type: 'output_item';
+  readonly itemId: string;
+  readonly responseId: string;
+}
+
 /** A response started (`response.created`); it is in flight until `response_done`. */
 export interface RealtimeResponseStartedEvent {
   readonly type: 'response_started';
@@ -89,6 +105,8 @@ export type RealtimeClientEvent =
   | RealtimeTranscriptEvent
   | RealtimeSpeechStartedEvent
   | RealtimeSpeechStoppedEvent
+  | RealtimeUserItemEvent
+  | RealtimeOutputItemEvent
   | RealtimeResponseStartedEvent
   | RealtimeResponseDoneEvent
   | RealtimeToolCallEvent
@@ -104,23 +122,44 @@ export interface ResponseRequest {
   readonly instructions?: string | undefined;
 }
 
+/**
+ * What became of an input handed to the client: written to the socket, held until the session opens (then written
+ * in order), or not delivered (the session is closed or failed, or audio came before the session was open).
+ */
+export type SendResult = 'sent' | 'queued' | 'not_delivered';
+
 /** What the service needs from a Realtime connection; `RealtimeClient` is the production implementation. */
 export interface RealtimeClientLike {
   /** Opens the session; resolves once the socket is open and the first `session.update` is sent. */
   connect(): Promise<void>;
   /** Closes the session; idempotent. Emits `closed {reason: 'disconnect'}` if it was open. */
   disconnect(): Promise<void>;
-  /** Appends caller PCM16 24 kHz to the input buffer, or adds a user text message and asks for a response. */
-  sendRequest(input: Int16Array | string): void;
+  /**
+   * Appends caller PCM16 24 kHz to the input buffer, or adds a user text message and asks for a response. A text
+   * message sent before the session is open is queued and sent, in order, when it opens; caller audio from before
+   * the session opened is not delivered (it would be stale). Never drops silently: the result says what happened.
+   */
+  sendRequest(input: Int16Array | string): SendResult;
+  /**
+   * Resolves true once the session is open and everything queued before that was written (at once when open),
+   * false when it closed or failed before opening (queued inputs were then not delivered).
+   */
+  opened(): Promise<boolean>;
   /** Changes the live session's instructions with one `session.update`; never reconnects, never cuts audio. */
   updateInstructions(instructions: string): Promise<void>;
-  /** Asks the model to speak now (`response.create`). */
-  createResponse(request?: ResponseRequest): void;
+  /** Asks the model to speak now (`response.create`); queued like a text message before the session opens. */
+  createResponse(request?: ResponseRequest): SendResult;
+  /**
+   * Removes an item from the conversation (`conversation.item.delete`), e.g. a cancelled reply nobody heard.
+   * Returns false (nothing sent) when the session is not open.
+   */
+  deleteItem(itemId: string): boolean;
   /**
    * Truncates an assistant item at `audioEndMs`, capped at the audio this client received for it. Returns the
-   * value actually sent.
+   * value sent, or undefined when nothing was sent: an item with no audio received cannot be truncated (the server
+   * rejects it: "Only model output audio messages can be truncated").
    */
-  truncate(itemId: string, audioEndMs: number): number;
+  truncate(itemId: string, audioEndMs: number): number | undefined;
   /** Cancels the response in flight; returns false (and sends nothing) when none is in flight. */
   cancelResponse(): boolean;
   /** True between `response_started` and `response_done`. */

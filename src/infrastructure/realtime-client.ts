@@ -15,6 +15,7 @@ import type {
   RealtimeClientListener,
   RealtimeResponseDoneEvent,
   ResponseRequest,
+  SendResult,
 } from './realtime-client-events.js';
 import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
@@ -72,11 +73,20 @@ export class RealtimeClient implements RealtimeClientLike {
   private socketFailed = false;
   private updateChain: Promise<void> = Promise.resolve();
   private closeWaiter: (() => void) | undefined;
+  /** Inputs asked for before the session opened, written in order once it opens (see `sendRequest`). */
+  private readonly untilOpen: Array<() => void> = [];
+  /** Settles `opened()`: true when the session opened, false when it closed or failed first. */
+  private readonly openOutcome: Promise<boolean>;
+  private settleOpen: (opened: boolean) => void = () => undefined;
+  private notDelivered = 0;
 
   constructor(options: RealtimeClientOptions) {
     this.options = options;
     this.log = options.logger;
     this.instructions = options.instructions;
+    this.openOutcome = new Promise<boolean>((resolve) => {
+      this.settleOpen = resolve;
+    });
   }
 
   /** Opens the session; throws a readable error when it cannot (setup failure). */
@@ -117,23 +127,38 @@ export class RealtimeClient implements RealtimeClientLike {
     } catch (error) {
       this.state = 'closed';
       session.close();
+      this.dropQueued('connect failed');
       throw new ConfigError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
     }
     const socket = transport.connectionState.websocket as WebSocket | undefined;
     if (!socket) {
       this.state = 'closed';
+      this.dropQueued('closed during setup');
       throw new ConfigError('Realtime connection closed during setup');
     }
     this.socket = socket;
     socket.once('close', (code: number) => this.onSocketClose(code));
+    if (this.state !== 'connecting') {
+      // disconnect() was called while the handshake ran: close what just opened.
+      this.dropQueued('disconnected during setup');
+      session.close();
+      return;
+    }
     this.state = 'open';
-    this.log.info({ model: this.options.model, local: Boolean(this.options.url) }, 'realtime session connected');
+    this.log.info({ model: this.options.model, local: Boolean(this.options.url), queued: this.untilOpen.length }, 'realtime session connected');
+    for (const send of this.untilOpen.splice(0)) send();
+    this.settleOpen(true);
+  }
+
+  opened(): Promise<boolean> {
+    return this.openOutcome;
   }
 
   /** Closes the session and waits for the socket to close (terminating it after a short grace). Idempotent. */
   async disconnect(): Promise<void> {
     if (this.state === 'idle') {
       this.state = 'closed';
+      this.dropQueued('disconnected before connect');
       return;
     }
     if (this.state === 'closed') return;
@@ -158,19 +183,29 @@ export class RealtimeClient implements RealtimeClientLike {
     clearTimeout(timer);
   }
 
-  /** PCM16 24 kHz is appended as is; a string becomes a user text message followed by `response.create`. */
-  sendRequest(input: Int16Array | string): void {
+  /**
+   * PCM16 24 kHz is appended as is; a string becomes a user text message followed by `response.create`. Before the
+   * session is open a string is queued (sent in order on open) and audio is not delivered: caller audio from before
+   * the session existed would reach the model late, as a turn out of time.
+   */
+  sendRequest(input: Int16Array | string): SendResult {
+    if (this.state === 'idle' || this.state === 'connecting') {
+      if (typeof input !== 'string') return this.reportNotDelivered('audio before the session opened');
+      this.untilOpen.push(() => this.sendRequest(input));
+      return 'queued';
+    }
     const transport = this.transport;
-    if (this.state !== 'open' || !transport?.isOpen) return;
+    if (this.state !== 'open' || !transport?.isOpen) return this.reportNotDelivered(typeof input === 'string' ? 'text after close' : 'audio after close');
     try {
       if (typeof input === 'string') {
         this.session?.sendMessage(input);
-        return;
+        return 'sent';
       }
       // Straight to the socket: the SDK's sendAudio builds a binary string byte by byte before its base64.
-      transport.appendAudio(input);
+      return transport.appendAudio(input) ? 'sent' : this.reportNotDelivered('audio on a closing socket');
     } catch (error) {
       this.emit({ type: 'error', error: toError(error), recoverable: true });
+      return 'not_delivered';
     }
   }
 
@@ -180,9 +215,15 @@ export class RealtimeClient implements RealtimeClientLike {
    */
   updateInstructions(instructions: string): Promise<void> {
     this.instructions = instructions;
+    // Before connect() the agent is built from `this.instructions`; during the handshake the update waits for open.
+    if (this.state === 'idle') return Promise.resolve();
     const apply = async (): Promise<void> => {
+      if (this.state === 'connecting' && !(await this.openOutcome)) return;
       const session = this.session;
-      if (this.state !== 'open' || !session) return;
+      if (this.state !== 'open' || !session) {
+        this.reportNotDelivered('instructions after close');
+        return;
+      }
       try {
         await session.updateAgent(this.buildAgent(instructions));
         this.log.info({ chars: instructions.length }, 'realtime instructions updated');
@@ -194,22 +235,46 @@ export class RealtimeClient implements RealtimeClientLike {
     return this.updateChain;
   }
 
-  /** Asks for a response; the SDK's sequencer holds it until no other response is in flight. */
-  createResponse(request: ResponseRequest = {}): void {
+  /** Asks for a response; the SDK's sequencer holds it until no other response is in flight. Queued before open. */
+  createResponse(request: ResponseRequest = {}): SendResult {
+    if (this.state === 'idle' || this.state === 'connecting') {
+      this.untilOpen.push(() => this.createResponse(request));
+      return 'queued';
+    }
     const transport = this.transport;
-    if (this.state !== 'open' || !transport?.isOpen) return;
+    if (this.state !== 'open' || !transport?.isOpen) return this.reportNotDelivered('response.create after close');
     try {
       transport.requestResponse(request.instructions !== undefined ? { instructions: request.instructions } : undefined);
+      return 'sent';
     } catch (error) {
       this.emit({ type: 'error', error: toError(error), recoverable: true });
+      return 'not_delivered';
     }
   }
 
-  /** Sends a truncate capped at the audio received for the item (so the server can never reject it). */
-  truncate(itemId: string, audioEndMs: number): number {
-    const capped = Math.max(0, Math.floor(Math.min(audioEndMs, this.receivedAudioMs(itemId))));
+  /** Sends `conversation.item.delete`; false when the session is not open. */
+  deleteItem(itemId: string): boolean {
     const transport = this.transport;
-    if (this.state !== 'open' || !transport?.isOpen) return capped;
+    if (this.state !== 'open' || !transport?.isOpen) return false;
+    try {
+      transport.sendEvent({ type: 'conversation.item.delete', item_id: itemId });
+      return true;
+    } catch (error) {
+      this.emit({ type: 'error', error: toError(error), recoverable: true });
+      return false;
+    }
+  }
+
+  /**
+   * Sends a truncate capped at the audio received for the item (so the server can never reject it); nothing for an
+   * item with no audio received, which the server cannot truncate.
+   */
+  truncate(itemId: string, audioEndMs: number): number | undefined {
+    const received = this.receivedAudioMs(itemId);
+    if (received <= 0) return undefined;
+    const capped = Math.max(0, Math.floor(Math.min(audioEndMs, received)));
+    const transport = this.transport;
+    if (this.state !== 'open' || !transport?.isOpen) return undefined;
     try {
       transport.truncateItem(itemId, capped);
     } catch (error) {
@@ -294,6 +359,21 @@ export class RealtimeClient implements RealtimeClientLike {
         this.emit({ type: 'transcript', role, itemId, text, final: true });
         return;
       }
+      case 'conversation.item.added': {
+        const item = event.item as { id?: unknown; role?: unknown } | undefined;
+        if (item?.role !== 'user') return;
+        if (typeof item.id !== 'string') return this.dropMalformed(event.type);
+        this.emit({ type: 'user_item', itemId: item.id });
+        return;
+      }
+      case 'response.output_item.added': {
+        const item = event.item as { id?: unknown; type?: unknown } | undefined;
+        const responseId = event.response_id;
+        if (item?.type !== 'message') return;
+        if (typeof item.id !== 'string' || typeof responseId !== 'string') return this.dropMalformed(event.type);
+        this.emit({ type: 'output_item', itemId: item.id, responseId });
+        return;
+      }
       case 'response.created': {
         const responseId = responseIdOf(event);
         if (responseId === undefined) return this.dropMalformed(event.type);
@@ -360,6 +440,7 @@ export class RealtimeClient implements RealtimeClientLike {
   private finishClose(reason: 'disconnect' | 'remote' | 'error', code: number | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.dropQueued(reason);
     this.responseInFlight = undefined;
     this.receivedSamples.clear();
     this.partialTranscripts.clear();
@@ -385,6 +466,22 @@ export class RealtimeClient implements RealtimeClientLike {
       const id = (item as { id?: unknown } | null)?.id;
       if (typeof id === 'string') this.partialTranscripts.delete(id);
     }
+  }
+
+  /** Inputs queued for an open that will never come: reported, never silently lost. */
+  private dropQueued(reason: string): void {
+    const dropped = this.untilOpen.splice(0).length;
+    if (dropped > 0) this.log.warn({ dropped, reason }, 'realtime inputs queued before open were not delivered');
+    this.settleOpen(false);
+  }
+
+  /** Counts an input that could not be sent; logs the first and then every hundredth (audio comes 50 a second). */
+  private reportNotDelivered(what: string): 'not_delivered' {
+    this.notDelivered += 1;
+    if (this.notDelivered === 1 || this.notDelivered % 100 === 0) {
+      this.log.warn({ what, notDelivered: this.notDelivered, state: this.state }, 'realtime input not delivered: session not open');
+    }
+    return 'not_delivered';
   }
 
   private dropMalformed(type: string): void {

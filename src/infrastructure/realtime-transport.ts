@@ -41,9 +41,9 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
     this.audioSink = sink;
   }
 
-  /** Appends PCM16 24 kHz to the input buffer; dropped (not thrown) when the socket is not open. */
-  appendAudio(pcm: Int16Array): void {
-    if (this.status === 'connected') this.socket?.appendAudio(pcm);
+  /** Appends PCM16 24 kHz to the input buffer; false (nothing sent, nothing thrown) when the socket is not open. */
+  appendAudio(pcm: Int16Array): boolean {
+    return this.status === 'connected' && this.socket !== undefined && this.socket.appendAudio(pcm);
   }
 
   /** The transport's `_onAudio` runs right after it recorded the delta's item id, so `currentItemId` is this delta's. */

@@ -38,10 +38,14 @@ export class RealtimeWebSocket extends WebSocket {
     this.#onOutputAudio = handler;
   }
 
-  /** Sends one `input_audio_buffer.append` with the PCM16 (24 kHz mono) as base64; nothing when not open. */
-  appendAudio(pcm: Int16Array): void {
-    if (this.readyState !== WebSocket.OPEN || pcm.length === 0) return;
-    this.send(formatAppendMessage(pcm));
+  /**
+   * Sends one `input_audio_buffer.append` with the PCM16 (24 kHz mono) as base64. Returns false (nothing sent) when
+   * the socket is not open; empty audio needs no append and counts as sent.
+   */
+  appendAudio(pcm: Int16Array): boolean {
+    if (this.readyState !== WebSocket.OPEN) return false;
+    if (pcm.length > 0) this.send(formatAppendMessage(pcm));
+    return true;
   }
 
   /** `ws` delivers every received message through `emit('message', data, isBinary)`; deltas stop here. */

@@ -61,6 +61,11 @@ export class AudioOutputQueue implements AsyncIterable<ServiceAudioChunk> {
     waiting?.({ value: undefined, done: true });
   }
 
+  /** Chunks pushed and not yet handed to the consumer (audio the caller cannot have heard). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }

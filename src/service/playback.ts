@@ -27,6 +27,11 @@ export interface PlaybackControl {
    * at that instant, oldest first. Echoes of marks flushed by the clear are ignored afterwards.
    */
   clear(): PlaybackItemState[];
+  /**
+   * Milliseconds of an item the carrier confirmed played (Twilio: mark echoes; no interpolation), kept after the
+   * item is fully played or cleared; 0 for an item it never received. Drives the same-turn switch rule.
+   */
+  confirmedPlayedMs(itemId: string): number;
 }
 
 /** Where the service's output audio goes: PCM16 mono 24 kHz, tagged with its conversation item. */

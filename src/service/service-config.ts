@@ -5,6 +5,7 @@
 import type { Config } from '../config.js';
 import type { RealtimeTools } from '../infrastructure/realtime-client.js';
 import type { TurnDetectionSettings } from '../infrastructure/realtime-session-config.js';
+import type { SameTurnSwitchPolicy } from './same-turn-switch.js';
 
 /** Seed's `model_settings`: fixed for the whole session (the model and, once audio was produced, the voice). */
 export interface ModelSettings {
@@ -30,6 +31,8 @@ export interface ServiceConfig {
   readonly greeting?: string | undefined;
   /** Function tools the agent may call (the SDK runs them). */
   readonly tools?: RealtimeTools;
+  /** When an agent switch re-routes the reply to the same turn (catalogue `sameTurnSwitch`); default: nothing heard. */
+  readonly sameTurnSwitch?: SameTurnSwitchPolicy | undefined;
 }
 
 /** Per-call values the environment does not know. */
@@ -39,6 +42,7 @@ export interface ServiceConfigInput {
   readonly greeting?: string | undefined;
   readonly tools?: RealtimeTools;
   readonly agentType?: 'realtime' | 'chat';
+  readonly sameTurnSwitch?: SameTurnSwitchPolicy | undefined;
 }
 
 /** Builds a `ServiceConfig` from the process configuration (model, voice, key, endpoint) and per-call values. */
@@ -52,5 +56,6 @@ export function serviceConfigFrom(config: Config, input: ServiceConfigInput): Se
     url: config.openai.realtimeUrl,
     greeting: input.greeting,
     tools: input.tools,
+    sameTurnSwitch: input.sameTurnSwitch,
   };
 }

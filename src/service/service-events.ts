@@ -29,7 +29,10 @@ export type ServiceEvent =
   /** The caller started speaking; `audible` says whether the bot was heard at that moment (a barge-in follows). */
   | { readonly type: 'speech_started'; readonly itemId?: string | undefined; readonly audioStartMs: number; readonly audible: boolean }
   | { readonly type: 'speech_stopped'; readonly itemId?: string | undefined; readonly audioEndMs: number }
-  /** The caller interrupted audible speech: the carrier queue was cleared and the items below truncated. */
+  /**
+   * The caller spoke while the bot was speaking or about to (response in flight, audio queued): the carrier queue
+   * was cleared, the response in flight cancelled and the items below truncated or deleted.
+   */
   | {
       readonly type: 'barge_in';
       /** `clock.now()` when the barge-in was handled. */
@@ -38,6 +41,27 @@ export type ServiceEvent =
       readonly cancelledResponseId?: string | undefined;
       /** Oldest first; the first is the item the caller was hearing. */
       readonly truncations: readonly Truncation[];
+      /** Items of the cancelled response that had no audio yet: deleted (none can be truncated) once it is done. */
+      readonly deletedItemIds: readonly string[];
+    }
+  /**
+   * An agent switch replaced the reply to the same caller turn before the caller heard it (see
+   * `same-turn-switch.ts`): Twilio cleared, the reply cancelled, truncated and deleted, the new agent asked to answer.
+   */
+  | {
+      readonly type: 'reply_rerouted';
+      /** `clock.now()` when the re-route began (the orchestrator's result arrived). */
+      readonly at: number;
+      readonly agent: string;
+      readonly replacedResponseId: string;
+      /** Set when the replaced reply was still in flight and a `response.cancel` was sent. */
+      readonly cancelledResponseId?: string | undefined;
+      /** True when audio had reached the carrier and was cleared (Twilio `clear`), false when none had. */
+      readonly carrierCleared: boolean;
+      readonly truncations: readonly Truncation[];
+      readonly deletedItemIds: readonly string[];
+      /** False when the caller started a new turn meanwhile: that turn's reply speaks as the new agent instead. */
+      readonly responseRequested: boolean;
     }
   | { readonly type: 'response_started'; readonly responseId: string }
   /** A response ended; `usage` is its token usage when the server reported it. */

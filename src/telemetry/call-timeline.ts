@@ -86,6 +86,15 @@ export class CallTimeline {
     return mediaPositionMs(this.#options.call.transport.stats());
   }
 
+  /**
+   * A position on the model's input clock (`audio_start_ms`: caller audio the session received) as a position on
+   * the call's media clock: the two differ by the caller audio that never reached the model (spoken while the
+   * session was opening), which is what the media clock has counted beyond what the service delivered.
+   */
+  #modelToMediaMs(modelMs: number): number {
+    return Math.round(modelMs + Math.max(0, this.#mediaNow() - this.#options.call.service.callerAudioDeliveredMs));
+  }
+
   #emit(event: TimelineEvent): void {
     if (!this.#stopped) this.#options.listener(event);
   }
@@ -94,12 +103,13 @@ export class CallTimeline {
     const now = this.#options.clock.now();
     switch (event.type) {
       case 'speech_started':
-        if (event.itemId !== undefined) this.#updateCaller(event.itemId, { startMs: event.audioStartMs });
+        if (event.itemId !== undefined) this.#updateCaller(event.itemId, { startMs: this.#modelToMediaMs(event.audioStartMs) });
         return;
       case 'speech_stopped': {
-        const behindMs = Math.max(0, this.#mediaNow() - event.audioEndMs);
+        const endMs = this.#modelToMediaMs(event.audioEndMs);
+        const behindMs = Math.max(0, this.#mediaNow() - endMs);
         this.#speechEndedAtClock = now - behindMs;
-        if (event.itemId !== undefined) this.#updateCaller(event.itemId, { endMs: event.audioEndMs });
+        if (event.itemId !== undefined) this.#updateCaller(event.itemId, { endMs });
         return;
       }
       case 'transcript':
@@ -113,6 +123,13 @@ export class CallTimeline {
         return;
       case 'barge_in':
         return this.#onBargeIn(event);
+      case 'reply_rerouted':
+        // The replaced reply was never heard (that is the re-route's rule): a bot turn already started for it is
+        // marked cut at 0; none is invented for items that produced nothing.
+        for (const itemId of [...event.truncations.map((t) => t.itemId), ...event.deletedItemIds]) {
+          if (this.#botTurns.has(itemId)) this.#updateBot(itemId, { interrupted: true, heardMs: 0 });
+        }
+        return;
       case 'intent':
         this.#lastIntent = event.result;
         return;

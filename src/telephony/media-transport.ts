@@ -200,6 +200,11 @@ export class TwilioMediaTransport implements AudioSink {
     return this.#tracker.pending(this.#clock.now());
   }
 
+  /** Milliseconds of an item Twilio confirmed played (mark echoes only). */
+  confirmedPlayedMs(itemId: string): number {
+    return this.#tracker.confirmedMs(itemId);
+  }
+
   /** Sends `clear`, bumps the mark generation and returns each pending item's state at this instant. */
   clear(): PlaybackItemState[] {
     this.#cancelFlush();

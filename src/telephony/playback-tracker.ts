@@ -12,6 +12,9 @@ interface ItemRecord {
   confirmedMs: number;
 }
 
+/** Items whose confirmed position is remembered after they leave the queue (a call's last few replies). */
+const CONFIRMED_HISTORY_ITEMS = 32;
+
 /** How an echo was interpreted. */
 export type EchoOutcome = 'applied' | 'stale' | 'unknown';
 
@@ -22,6 +25,8 @@ export class PlaybackTracker {
   readonly #items = new Map<string, ItemRecord>();
   /** Time from which queued audio is assumed to be playing: the last echo, or when audio was queued after idling. */
   #anchorMs = 0;
+  /** Confirmed milliseconds per item, kept after pruning and `clear` (bounded, oldest forgotten first). */
+  readonly #confirmed = new Map<string, number>();
 
   /** Current generation; bumped by every `clear`. */
   get generation(): number {
@@ -48,11 +53,27 @@ export class PlaybackTracker {
     for (const older of this.#items.values()) {
       if (older === item) break;
       older.confirmedMs = older.generatedMs;
+      this.#remember(older);
     }
     item.confirmedMs = Math.max(item.confirmedMs, Math.min(mark.endMs, item.generatedMs));
+    this.#remember(item);
     this.#anchorMs = nowMs;
     this.#prune();
     return 'applied';
+  }
+
+  /** Milliseconds of an item confirmed played by mark echoes (0 for an item never sent or never echoed). */
+  confirmedMs(itemId: string): number {
+    return this.#items.get(itemId)?.confirmedMs ?? this.#confirmed.get(itemId) ?? 0;
+  }
+
+  #remember(item: ItemRecord): void {
+    this.#confirmed.delete(item.itemId);
+    this.#confirmed.set(item.itemId, item.confirmedMs);
+    if (this.#confirmed.size > CONFIRMED_HISTORY_ITEMS) {
+      const oldest = this.#confirmed.keys().next().value;
+      if (oldest !== undefined) this.#confirmed.delete(oldest);
+    }
   }
 
   /** True while audio handed to Twilio is not yet confirmed played. */

@@ -33,8 +33,8 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000
 }
 
 /** The whole bot (call manager, RealtimeService, real RealtimeClient with the tools) against the Realtime fake. */
-async function startCall(script: FakeScript) {
-  const fake = await RealtimeFakeServer.start({ script });
+async function startCall(script: FakeScript, fakeOptions: { acceptDelayMs?: number } = {}) {
+  const fake = await RealtimeFakeServer.start({ script, ...fakeOptions });
   const config = loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.com', TWILIO_AUTH_TOKEN: 'd3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3', OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword' });
   const logger = createLogger('silent');
   const rest = new FakeTwilioRest();
@@ -70,6 +70,9 @@ async function startCall(script: FakeScript) {
     ended,
     socket,
     marks,
+    press(digit: string): void {
+      socket.receive(wire.dtmf({ streamSid: STREAM_SID, sequenceNumber: sequence++, digit }));
+    },
     echoMarks(): void {
       const names = marks();
       for (const name of names.slice(echoed)) socket.receive(wire.mark({ streamSid: STREAM_SID, sequenceNumber: sequence++, name }));
@@ -115,5 +118,22 @@ describe('telephony actions in a live call (Realtime fake scripting the tool cal
     await waitFor(() => call.ended.length === 1, 'teardown');
     expect(call.rest.requests).toHaveLength(1);
     expect(call.ended[0]?.outcome).toEqual({ kind: 'transferred', to: '+15550100100', department: undefined, reason: 'wants a person' });
+  });
+
+  it('keys pressed while the Realtime session opens reach the model in order once it opens, and are logged only then', async () => {
+    const call = await startCall({ greeting: { durationMs: 200 }, textReply: { durationMs: 200 } }, { acceptDelayMs: 1_500 });
+    call.press('1');
+    call.press('2');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The batch went to the client while it was still connecting: queued, nothing sent, nothing logged yet.
+    expect(call.fake.clientEvents('conversation.item.create')).toEqual([]);
+    await waitFor(() => call.fake.clientEvents('conversation.item.create').length === 1, 'the keys at the model');
+    const item = call.fake.clientEvents('conversation.item.create')[0]!.item as { content: Array<{ text: string }> };
+    expect(item.content[0]!.text).toBe('The caller pressed 1 2 on the phone keypad.');
+    call.stop();
+    await waitFor(() => call.ended.length === 1, 'teardown');
+    expect(call.ended[0]?.actions).toEqual([expect.objectContaining({ action: 'dtmf', outcome: 'ok', details: { digitCount: 2 } })]);
+    // Recorded when the session opened (1.5 s), not when the batch was handed over (0.8 s).
+    expect(call.ended[0]?.actions?.[0]?.atMs).toBeGreaterThanOrEqual(1_400);
   });
 });

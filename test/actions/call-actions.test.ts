@@ -134,7 +134,6 @@ describe('collect_digits and DTMF', () => {
     expect(await pending).toEqual({ text: JSON.stringify({ digits: '1234', terminatedBy: 'count' }), respond: true });
     await call.advance(2_000);
     expect(call.realtime.texts).toEqual([]);
-    expect(call.turns).toEqual([]);
     expect(call.actions.log.entries()).toEqual([
       expect.objectContaining({ action: 'collect_digits', outcome: 'ok', details: { digitCount: 4, terminatedBy: 'count' } }),
     ]);
@@ -168,16 +167,21 @@ describe('collect_digits and DTMF', () => {
     expect(call.actions.log.entries()).toMatchObject([{ action: 'collect_digits', outcome: 'timeout' }]);
   });
 
-  it('relays key presses outside a collection to the model as text and to the orchestrator, batched', async () => {
+  it('relays key presses outside a collection to the model, batched, and records it once delivered', async () => {
     const call = setupCall();
     call.press('1');
     await call.advance(300);
     call.press('2');
     await call.advance(1_000);
-    const text = 'The caller pressed 1 2 on the phone keypad.';
-    expect(call.realtime.texts).toEqual([text]);
-    expect(call.turns).toEqual([{ callSid: CALL_SID, transcript: text, agentType: 'realtime' }]);
-    expect(call.actions.log.entries()).toMatchObject([{ action: 'dtmf', outcome: 'ok', details: { digitCount: 2 } }]);
+    expect(call.realtime.texts).toEqual(['The caller pressed 1 2 on the phone keypad.']);
+  });
+
+  it('relays no key pressed while the call is being ended', async () => {
+    const call = setupCall();
+    void call.actions.hangUp('done');
+    call.press('5');
+    await call.advance(1_000);
+    expect(call.realtime.texts).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { CallCreateParams, CallUpdateParams, TwilioRestClient } from '../../src/actions/twilio-call-control.js';
 import type { ActionRealtime } from '../../src/actions/call-actions.js';
-import type { RealtimeClientEvent, RealtimeClientListener, ResponseRequest } from '../../src/infrastructure/realtime-client-events.js';
+import type { RealtimeClientEvent, RealtimeClientListener, ResponseRequest, SendResult } from '../../src/infrastructure/realtime-client-events.js';
 
 /** One REST request as the fake received it. */
 export type RecordedRestRequest =
@@ -57,12 +57,15 @@ export class FakeRealtime implements ActionRealtime {
   inFlight = false;
   readonly #listeners = new Set<RealtimeClientListener>();
 
-  createResponse(request: ResponseRequest = {}): void {
+  createResponse(request: ResponseRequest = {}): SendResult {
     this.responses.push(request);
+    return 'sent';
   }
 
-  sendRequest(input: Int16Array | string): void {
-    if (typeof input === 'string') this.texts.push(input);
+  /** The keypad's sink: what the call's `RealtimeService.sendKeypadTurn` receives. */
+  async sendKeypadTurn(text: string): Promise<boolean> {
+    this.texts.push(text);
+    return true;
   }
 
   async disconnect(): Promise<void> {

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { CallActions, type CallActionsOptions } from '../../src/actions/call-actions.js';
+import { Keypad } from '../../src/actions/keypad.js';
 import { DEFAULT_IDLE_SETTINGS, DEFAULT_MAX_DURATION_SETTINGS, type AgentCallSettings } from '../../src/actions/call-settings.js';
 import { createTwilioCallControl } from '../../src/actions/twilio-call-control.js';
-import type { OrchestratorInput } from '../../src/domain/orchestrator.js';
 import { TwilioMediaTransport } from '../../src/telephony/media-transport.js';
 import { captureLogger, FakeClock, FakeMediaSocket, wire } from '../telephony/fakes.js';
 import { FakeRealtime, FakeTwilioRest, settle } from './fakes.js';
@@ -49,8 +49,8 @@ export function setupCall(overrides: Partial<CallActionsOptions> = {}, settings 
   const rest = new FakeTwilioRest();
   const realtime = new FakeRealtime();
   const control = createTwilioCallControl({ client: rest, logger, clock });
-  const turns: OrchestratorInput[] = [];
   const state = { settings };
+  const keypad = new Keypad({ transport, sink: realtime, clock, logger });
   const actions = new CallActions({
     callSid: CALL_SID,
     transport,
@@ -59,7 +59,7 @@ export function setupCall(overrides: Partial<CallActionsOptions> = {}, settings 
     settings: () => state.settings,
     logger,
     clock,
-    orchestrator: { invoke: async (input) => void turns.push(input) },
+    keypad,
     ...overrides,
   });
   let echoed = 0;
@@ -71,7 +71,7 @@ export function setupCall(overrides: Partial<CallActionsOptions> = {}, settings 
     rest,
     realtime,
     actions,
-    turns,
+    keypad,
     lines,
     state,
     /** The bot says something: Realtime audio reaches the transport as the call wiring's pump would deliver it. */

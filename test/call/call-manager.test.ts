@@ -6,7 +6,7 @@ import { createKeywordClassifier } from '../../src/domain/keyword-classifier.js'
 import { createOrchestratorFactory } from '../../src/domain/orchestrator-factory.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
 import type { RealtimeClientOptions } from '../../src/infrastructure/realtime-client.js';
-import type { RealtimeClientLike, RealtimeClientListener } from '../../src/infrastructure/realtime-client-events.js';
+import type { RealtimeClientLike, RealtimeClientListener, SendResult } from '../../src/infrastructure/realtime-client-events.js';
 import { createLogger } from '../../src/logger.js';
 import { TwilioMediaTransport } from '../../src/telephony/media-transport.js';
 import type { StreamStart } from '../../src/telephony/twilio-messages.js';
@@ -36,13 +36,25 @@ class RecordingClient implements RealtimeClientLike {
     for (const listener of this.#listeners) listener({ type: 'closed', reason: 'disconnect' });
   }
 
-  sendRequest(): void {}
+  sendRequest(): SendResult {
+    return 'sent';
+  }
+
+  async opened(): Promise<boolean> {
+    return true;
+  }
+
+  deleteItem(): boolean {
+    return true;
+  }
 
   async updateInstructions(instructions: string): Promise<void> {
     this.instructionUpdates.push(instructions);
   }
 
-  createResponse(): void {}
+  createResponse(): SendResult {
+    return 'sent';
+  }
 
   truncate(_itemId: string, audioEndMs: number): number {
     return audioEndMs;

@@ -4,11 +4,37 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replayMismatches } from '../../scripts/sim-caller/replay-expectations.js';
+import type { MarkRecord } from '../../scripts/sim-caller/caller-playback.js';
+import { digitsOfKeypadMessage } from '../../src/actions/keypad.js';
 import { createCallRecordStore } from '../../src/records/call-record-store.js';
+import type { RealtimeFakeServer, WireEvent } from '../fakes/realtime-server.js';
 import { recordMismatches } from '../records/record-expectations.js';
 import { FIXTURES, replayWithRecords } from '../records/replay-with-records.js';
 
 const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).sort();
+
+/** The digits that reached the model: its user text messages that are keypad notices, in order. */
+function digitsAtModel(fake: RealtimeFakeServer): string {
+  return fake
+    .clientEvents('conversation.item.create')
+    .flatMap((e: WireEvent) => (e.item as { role?: string; content?: Array<{ type?: string; text?: string }> }).content ?? [])
+    .map((part) => (part.type === 'input_text' ? (digitsOfKeypadMessage(part.text ?? '') ?? '') : ''))
+    .join('');
+}
+
+/** Milliseconds the caller heard of replies the server replaced in the same turn (echoed marks, not flushed). */
+function heardOfReplacedReplies(fake: RealtimeFakeServer, marks: readonly MarkRecord[]): number {
+  const deleted = new Set(fake.clientEvents('conversation.item.delete').map((e) => String(e.item_id)));
+  return Math.max(
+    0,
+    ...marks.filter((m) => deleted.has(m.name.split(':')[1] ?? '') && m.echoedAtMs !== undefined && !m.flushed).map((m) => Number(m.name.split(':')[2])),
+  );
+}
+
+/** Milliseconds of caller audio the model received. */
+function appendedMs(fake: RealtimeFakeServer): number {
+  return fake.clientEvents('input_audio_buffer.append').reduce((ms, e) => ms + Buffer.from(String(e.audio), 'base64').length / 2 / 24, 0);
+}
 
 describe.concurrent('every recorded call replayed through the whole bot (real server, Realtime fake, keyword orchestrator)', () => {
   it.each(FILES)('%s produces what its header expects, and a call record (SQLite file) that matches it', { timeout: 60_000 }, async (file) => {
@@ -26,11 +52,17 @@ describe.concurrent('every recorded call replayed through the whole bot (real se
               result,
               intents: summary?.intents,
               agents: summary?.agentChanges,
+              dtmfDigits: digitsAtModel(fake),
+              bargeIns: summary?.bargeIns,
               truncations: fake.clientEvents('conversation.item.truncate').length,
+              reroutes: summary?.reroutes,
+              reroutedHeardMs: heardOfReplacedReplies(fake, result.marks),
+              inbound: fixture.lines,
+              appendedMs: appendedMs(fake),
             }),
           ).toEqual([]);
-          // Every barge-in the server handled was a clear the caller received, and no truncate was ever rejected.
-          expect(result.clears).toHaveLength(summary?.bargeIns ?? -1);
+          // Every clear the caller received was a barge-in or a re-route the server handled, and no event was rejected.
+          expect(result.clears).toHaveLength(summary?.clears ?? -1);
           expect(fake.serverEvents('error')).toEqual([]);
           expect(recordMismatches(fixture, record)).toEqual([]);
           expect(record?.bargeIns).toHaveLength(summary?.bargeIns ?? -1);

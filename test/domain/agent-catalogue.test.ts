@@ -37,6 +37,17 @@ describe('loadAgentCatalogue', () => {
     expect(catalogue.intents.length).toBeGreaterThan(10);
   });
 
+  it('reads the same-turn switch rule, defaulting to "only replies nobody heard", and rejects a bad threshold by name', () => {
+    const shipped = parseAgentCatalogue(shippedData(), 'isp.yaml');
+    expect(shipped.sameTurnSwitch).toEqual({ enabled: true, maxHeardMs: 0 });
+    const { sameTurnSwitch: _omitted, ...withoutRule } = shippedData();
+    expect(parseAgentCatalogue(withoutRule, 'x.yaml').sameTurnSwitch).toEqual({ enabled: true, maxHeardMs: 0 });
+    expect(parseAgentCatalogue({ ...shippedData(), sameTurnSwitch: { maxHeardMs: 120 } }, 'x.yaml').sameTurnSwitch).toEqual({ enabled: true, maxHeardMs: 120 });
+    expect(() => parseAgentCatalogue({ ...shippedData(), sameTurnSwitch: { maxHeardMs: 5_000 } }, 'x.yaml')).toThrow(
+      /x\.yaml: sameTurnSwitch\.maxHeardMs: must be at most 2000 ms/,
+    );
+  });
+
   it('names the file and the field of an unknown tool', () => {
     const data = shippedData();
     data.agents[1].tools = ['collect_digits', 'launch_rocket'];

@@ -4,6 +4,7 @@
  * recorded for assertions. No test-runner imports, so `scripts/` can use it too.
  */
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeRealtimeConnection, type WireEvent } from './realtime/fake-connection.js';
 import type { EnergyVadOptions } from './realtime/energy-vad.js';
@@ -21,19 +22,24 @@ export interface RealtimeFakeServerOptions {
   /** 1 = real time, 0 = as fast as possible (default 0). */
   readonly realtimeFactor?: number;
   readonly vad?: Partial<EnergyVadOptions>;
-  /** Audio deltas still sent after a `response.cancel` arrives (default 0). */
+  /** Audio deltas still sent after a `response.cancel` arrives (default 0, as the GA server). */
   readonly deltasAfterCancel?: number;
-  /** Milliseconds from `response.created` to the first audio delta (default 0; the real model takes ~600–1200). */
+  /** Caller transcript this long after the commit (default 0; production: 300–700 ms). */
+  readonly transcriptDelayMs?: number;
+  /** A response's first audio this long after `response.created` (default 0; production: 600–1200 ms). */
   readonly firstAudioDelayMs?: number;
-  /**
-   * Milliseconds each WebSocket upgrade is held before it is accepted (default 0): the TLS and upgrade round trips
-   * to the real endpoint, which a pre-warmed session spends while the phone rings.
-   */
-  readonly connectDelayMs?: number;
+  /** The WebSocket handshake completes this long after the upgrade request (default 0; a slow session open). */
+  readonly acceptDelayMs?: number;
 }
 
-/** Timing close to the real API, for measurements that mean something: first audio 800 ms after `response.create`. */
-export const REALISTIC_REALTIME_TIMING = Object.freeze({ realtimeFactor: 1, firstAudioDelayMs: 800, connectDelayMs: 300 });
+/** Model timing inside the ranges production shows, for tests, fixtures and the demo. */
+export const REALISTIC_TIMING = Object.freeze({ transcriptDelayMs: 450, firstAudioDelayMs: 900, realtimeFactor: 0.25 });
+
+/**
+ * Timing for first-words measurements (`npm run first-audio`): first audio 800 ms after `response.create`, a 300 ms
+ * session open, audio streamed at real time.
+ */
+export const REALISTIC_REALTIME_TIMING = Object.freeze({ realtimeFactor: 1, firstAudioDelayMs: 800, acceptDelayMs: 300 });
 
 /** One recorded event and the connection (0-based, in accept order) it belongs to. */
 export interface RecordedEvent {
@@ -42,6 +48,8 @@ export interface RecordedEvent {
   readonly seq: number;
   readonly direction: 'client' | 'server';
   readonly event: WireEvent;
+  /** `performance.now()` when the server received or sent it. */
+  readonly atMs: number;
 }
 
 type Waiter = { readonly match: (record: RecordedEvent) => boolean; readonly resolve: (record: RecordedEvent) => void };
@@ -71,16 +79,16 @@ export class RealtimeFakeServer {
 
   /** Listens on 127.0.0.1 on a free port. */
   static async start(options: RealtimeFakeServerOptions = {}): Promise<RealtimeFakeServer> {
-    const connectDelayMs = options.connectDelayMs ?? 0;
+    const acceptDelayMs = options.acceptDelayMs ?? 0;
     const wss = await new Promise<WebSocketServer>((resolve, reject) => {
       const server = new WebSocketServer({
         host: '127.0.0.1',
         port: 0,
-        // Like the real endpoint: no bearer token, no session.
+        // Like the real endpoint: no bearer token, no session. The answer may be held to model a slow handshake.
         verifyClient: (info, done) => {
-          const accept = /^Bearer \S+/.test(info.req.headers.authorization ?? '');
-          if (connectDelayMs > 0) setTimeout(() => done(accept, 401), connectDelayMs);
-          else done(accept, 401);
+          const ok = /^Bearer \S+/.test(info.req.headers.authorization ?? '');
+          if (acceptDelayMs > 0) setTimeout(() => done(ok, 401), acceptDelayMs);
+          else done(ok, 401);
         },
       });
       server.once('listening', () => resolve(server));
@@ -170,12 +178,12 @@ export class RealtimeFakeServer {
       realtimeFactor: this.options.realtimeFactor ?? 0,
       vad: { thresholdRms: this.options.vad?.thresholdRms ?? 500, hangoverMs: this.options.vad?.hangoverMs ?? 500 },
       deltasAfterCancel: this.options.deltasAfterCancel ?? 0,
-      firstAudioDelayMs: this.options.firstAudioDelayMs ?? 0,
+      timing: { transcriptDelayMs: this.options.transcriptDelayMs ?? 0, firstAudioDelayMs: this.options.firstAudioDelayMs ?? 0 },
       nextId: (prefix) => `${prefix}_${(++this.idCounter).toString().padStart(6, '0')}`,
       onClientEvent: (event) =>
-        this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event }),
+        this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event, atMs: performance.now() }),
       onServerEvent: (event) =>
-        this.record(this.serverLog, this.serverWaiters, { connection: index, seq: this.seq++, direction: 'server', event }),
+        this.record(this.serverLog, this.serverWaiters, { connection: index, seq: this.seq++, direction: 'server', event, atMs: performance.now() }),
     });
     this.connections.push(connection);
   }

@@ -149,6 +149,51 @@ describe('RealtimeClient against the fake Realtime server', () => {
     expect(events.filter((e) => e.type === 'error')).toEqual([{ type: 'error', error: new Error('invalid_value happened'), recoverable: true, code: 'invalid_value' }]);
   });
 
+  it('queues a text message, a response request and an instruction change made before the session opened, and sends them in order when it opens', async () => {
+    server = await RealtimeFakeServer.start({ script: { textReply: { transcript: 'Got your keys.', durationMs: 200 } } });
+    client = new RealtimeClient({ name: 'r', instructions: 'Greet callers.', model: 'gpt-realtime', voice: 'marin', url: server.url, logger: createLogger('silent') });
+    const connecting = client.connect();
+    expect(client.sendRequest('The caller pressed 4 2 on the phone keypad.')).toBe('queued');
+    const update = client.updateInstructions('You are billing.');
+    expect(client.sendRequest(new Int16Array(480))).toBe('not_delivered');
+    const opened = client.opened();
+    await connecting;
+    await update;
+    expect(await opened).toBe(true);
+    await vi.waitFor(() => expect(server!.serverEvents('response.done')).toHaveLength(1));
+    const sent = server.clientEvents().filter((e) => e.type !== 'conversation.item.retrieve');
+    expect(sent.map((e) => e.type)).toEqual(['session.update', 'conversation.item.create', 'response.create', 'session.update']);
+    expect(sent[1]!.item).toMatchObject({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'The caller pressed 4 2 on the phone keypad.' }] });
+    expect((sent[3]!.session as { instructions: string }).instructions).toBe('You are billing.');
+    expect(server.clientEvents('input_audio_buffer.append')).toEqual([]);
+  });
+
+  it('reports inputs after the session closed as not delivered, and queued inputs of a session that never opened', async () => {
+    await open();
+    await client!.disconnect();
+    expect(client!.sendRequest('late')).toBe('not_delivered');
+    expect(client!.createResponse()).toBe('not_delivered');
+    expect(client!.sendRequest(new Int16Array(480))).toBe('not_delivered');
+    const never = new RealtimeClient({ name: 'x', instructions: 'x', model: 'gpt-realtime', voice: 'marin', url: 'ws://127.0.0.1:9/none', logger: createLogger('silent') });
+    const connecting = never.connect();
+    expect(never.sendRequest('The caller pressed 1 on the phone keypad.')).toBe('queued');
+    await expect(connecting).rejects.toThrow(/Realtime connection failed/);
+    expect(await never.opened()).toBe(false);
+  });
+
+  it('deletes an item, and never truncates an item with no audio (the server rejects it)', async () => {
+    const { events } = await open({ greeting: { durationMs: 300 } });
+    client!.createResponse();
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'response_done')).toBe(true));
+    const item = events.find((e) => e.type === 'output_item');
+    expect(item).toMatchObject({ type: 'output_item', responseId: expect.any(String) });
+    expect(client!.truncate('item_without_audio', 100)).toBeUndefined();
+    expect(client!.deleteItem(item!.type === 'output_item' ? item!.itemId : '')).toBe(true);
+    await server!.waitForServerEvent('conversation.item.deleted');
+    expect(server!.clientEvents('conversation.item.truncate')).toEqual([]);
+    expect(server!.serverEvents('error')).toEqual([]);
+  });
+
   it('throws a readable setup error without a key or a local url', async () => {
     const noKey = new RealtimeClient({ name: 'x', instructions: 'x', model: 'gpt-realtime', voice: 'marin', logger: createLogger('silent') });
     await expect(noKey.connect()).rejects.toThrow(/API key/);

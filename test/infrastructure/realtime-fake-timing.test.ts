@@ -31,8 +31,8 @@ async function firstAudioAfterCreate(socket: WebSocket, events: WireEvent[]): Pr
 }
 
 describe('Realtime fake timing options', () => {
-  it('holds the upgrade for connectDelayMs and the first audio for firstAudioDelayMs after response.create', async () => {
-    fake = await RealtimeFakeServer.start({ script: { greeting: { durationMs: 300 } }, connectDelayMs: 150, firstAudioDelayMs: 250 });
+  it('holds the upgrade for acceptDelayMs and the first audio for firstAudioDelayMs after response.create', async () => {
+    fake = await RealtimeFakeServer.start({ script: { greeting: { durationMs: 300 } }, acceptDelayMs: 150, firstAudioDelayMs: 250 });
     const { socket, events, openMs } = await open(fake.url);
     expect(openMs).toBeGreaterThanOrEqual(149);
     const firstAudioMs = await firstAudioAfterCreate(socket, events);

@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fakeScriptForFixture } from '../../scripts/demo/fake-script.js';
+import { fakeServerOptionsForFixture } from '../../scripts/demo/fake-script.js';
 import { networkTransport } from '../../scripts/sim-caller/network-transport.js';
 import { runSimulatedCall, type SimCallResult } from '../../scripts/sim-caller/sim-caller.js';
 import type { CallSummary } from '../../src/call/call-session.js';
@@ -20,6 +20,12 @@ import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 export const PUBLIC_BASE_URL = 'https://bot.example.test';
 export const AUTH_TOKEN = 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1';
 export const FIXTURES = path.resolve('test/fixtures/calls');
+
+/**
+ * Call time runs this many times faster than real time; the fake model's delays are scaled to match. A barge-in
+ * call runs in real time: where the caller cuts in depends on a window of a few hundred ms of call time.
+ */
+export const speedFor = (fixture: CallFixture): number => (fixture.header.expect.barge_in === true ? 1 : 2);
 
 /** Polls until `condition` holds. */
 export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -49,7 +55,8 @@ export async function replayWithRecords<T>(
   options: { readonly recordStore: CallRecordStore; readonly env?: Readonly<Record<string, string>>; readonly check: (outcome: ReplayOutcome) => Promise<T> | T },
 ): Promise<T> {
   const fixture = await readFixture(path.join(FIXTURES, file));
-  const fake = await RealtimeFakeServer.start({ script: fakeScriptForFixture(fixture) });
+  const speed = speedFor(fixture);
+  const fake = await RealtimeFakeServer.start(fakeServerOptionsForFixture(fixture, speed));
   const ended: CallSummary[] = [];
   const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword', ...options.env });
   const bot = await createVoiceBot(config, {
@@ -66,7 +73,7 @@ export async function replayWithRecords<T>(
       fixture,
       publicBaseUrl: PUBLIC_BASE_URL,
       authToken: AUTH_TOKEN,
-      speed: 2,
+      speed,
     });
     await until(() => ended.length === 1 && fake.openConnections === 0);
     await bot.telemetry.recordsSink.settled();

@@ -43,6 +43,11 @@ export class FakePlayback implements PlaybackControl {
     return this.entries.filter((e) => e.playedMs < e.generatedMs).map((e) => ({ ...e }));
   }
 
+  /** The position the test set is what the carrier confirmed. */
+  confirmedPlayedMs(itemId: string): number {
+    return this.entries.find((e) => e.itemId === itemId)?.playedMs ?? 0;
+  }
+
   clear(): PlaybackItemState[] {
     const states = this.pending();
     this.clears.push(states);

@@ -69,6 +69,7 @@ describe('RealtimeService against the fake Realtime server', () => {
     script: FakeScript,
     serverOptions: Omit<RealtimeFakeServerOptions, 'script'> = {},
     orchestrator = new TestOrchestrator(),
+    carrier: { playsInstantly?: boolean } = {},
   ): Promise<Harness> {
     const server = await RealtimeFakeServer.start({ script, ...serverOptions });
     const playback = new FakePlayback();
@@ -91,6 +92,8 @@ describe('RealtimeService against the fake Realtime server', () => {
       for await (const chunk of output) {
         yielded.push(chunk);
         playback.deliver(chunk.itemId, chunk.pcm);
+        // A carrier whose queue runs empty between chunks: every mark echoed as soon as the audio arrives.
+        if (carrier.playsInstantly) playback.setPlayed(chunk.itemId, 1e9);
       }
     })();
     h = { server, service, playback, orchestrator, input, events, yielded, consumer };
@@ -130,26 +133,26 @@ describe('RealtimeService against the fake Realtime server', () => {
     expect(yielded.filter((c) => c.itemDone)).toHaveLength(1);
   });
 
-  it('applies an instruction update mid-response with one session.update, no cancel, no clear, no truncate', async () => {
-    const orchestrator = new TestOrchestrator((input) => ({
-      intent: 'billing',
-      confidence: 0.9,
-      agent: 'billing',
-      instruction_update: `You handle billing. Caller said: ${input.transcript}`,
-    }));
+  it('applies a switch from the next turn when the caller already heard part of the reply: one session.update, no cancel, no clear, no truncate', async () => {
+    const orchestrator = new TestOrchestrator(
+      (input) => ({ intent: 'billing', confidence: 0.9, agent: 'billing', instruction_update: `You handle billing. Caller said: ${input.transcript}` }),
+      { hold: true },
+    );
     const { server, service, playback, events, input, yielded } = await start(
-      { greeting: { durationMs: 3000 }, turns: [{ userTranscript: 'I have a billing question', reply: { durationMs: 200 } }] },
-      { realtimeFactor: 0.25 },
+      { turns: [{ userTranscript: 'I have a billing question', reply: { durationMs: 3000 } }] },
+      { realtimeFactor: 0.25, transcriptDelayMs: 300, firstAudioDelayMs: 100 },
       orchestrator,
     );
-    // The carrier confirms everything as played at once, so the bot is never audible and the speech is no barge-in.
-    const greetingDone = server.waitForServerEvent('response.done', 10_000);
-    service.greet();
-    await vi.waitFor(() => expect(yielded.length).toBeGreaterThan(0));
-    playback.setPlayed(yielded[0]!.itemId, 1e9);
     input.push(UTTERANCE);
+    await vi.waitFor(() => expect(yielded.length).toBeGreaterThan(0));
+    const replyDone = server.waitForServerEvent('response.done', 10_000);
+    const replyItem = yielded[0]!.itemId;
+    // Twilio echoed the first marks of the reply: the caller has heard 160 ms of it.
+    playback.setPlayed(replyItem, 160);
+    await vi.waitFor(() => expect(orchestrator.invocations).toHaveLength(1));
+    orchestrator.release();
     await vi.waitFor(() => expect(events.some((e) => e.type === 'instructions_updated')).toBe(true));
-    const greeting = await greetingDone;
+    const reply = await replyDone;
 
     const updates = server.clientEvents('session.update');
     expect(updates).toHaveLength(2);
@@ -157,20 +160,95 @@ describe('RealtimeService against the fake Realtime server', () => {
     expect(update.instructions).toBe('You handle billing. Caller said: I have a billing question');
     expect(update.audio.input.format).toEqual(PCM_24K);
     expect(update.audio.output.format).toEqual(PCM_24K);
-    // The update landed while the greeting was still being generated, and the greeting finished normally.
+    // The update landed while the reply was still being generated, and the reply finished normally.
     const timeline = server.timeline();
     const updateSeq = timeline.find((r) => r.event === updates[1])!.seq;
-    const doneSeq = timeline.find((r) => r.event === greeting)!.seq;
+    const doneSeq = timeline.find((r) => r.event === reply)!.seq;
     expect(updateSeq).toBeLessThan(doneSeq);
-    expect((greeting.response as { status: string }).status).toBe('completed');
+    expect((reply.response as { status: string }).status).toBe('completed');
     expect(server.clientEvents('response.cancel')).toEqual([]);
     expect(server.clientEvents('conversation.item.truncate')).toEqual([]);
+    expect(server.clientEvents('conversation.item.delete')).toEqual([]);
+    expect(server.clientEvents('response.create')).toEqual([]);
     expect(playback.clears).toEqual([]);
+    expect(events.some((e) => e.type === 'reply_rerouted')).toBe(false);
     expect(orchestrator.invocations).toEqual([
       { callSid: 'CA123', transcript: 'I have a billing question', itemId: expect.any(String), agentType: 'realtime' },
     ]);
     expect(service.instruction).toBe(update.instructions);
     expect(server.totalConnections).toBe(1);
+  });
+
+  /** The SDK's own traffic (appends, its history reads), not decisions of the service. */
+  const isBackground = (type: string) => type === 'input_audio_buffer.append' || type === 'conversation.item.retrieve';
+
+  /** Client events after the caller's commit, background left out: what the service did about the reply. */
+  function controlEventsAfterCommit(server: RealtimeFakeServer): string[] {
+    const timeline = server.timeline();
+    const commitSeq = timeline.find((r) => r.event.type === 'input_audio_buffer.committed')?.seq ?? Infinity;
+    return timeline.filter((r) => r.direction === 'client' && r.seq > commitSeq && !isBackground(r.event.type)).map((r) => r.event.type);
+  }
+
+  const billing = new TestOrchestrator(() => ({ intent: 'bill_explanation', confidence: 0.9, agent: 'billing', instruction_update: 'You are the billing specialist.' }));
+
+  it('re-routes the reply to the same turn when the switch lands before its first audio: cancel, update, wait for done, delete, create', async () => {
+    const { server, playback, events, input, yielded } = await start(
+      { turns: [{ userTranscript: 'I was charged twice', reply: { transcript: 'Let me look at that double charge.', durationMs: 1500 } }] },
+      { realtimeFactor: 0.25, transcriptDelayMs: 300, firstAudioDelayMs: 800 },
+      billing,
+    );
+    input.push(UTTERANCE);
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'reply_rerouted')).toBe(true));
+    await vi.waitFor(() => expect(server.serverEvents('response.done')).toHaveLength(2), { timeout: 5_000 });
+
+    const [stale, specialist] = server.serverEvents('response.done').map((e) => e.response as { id: string; status: string; output: Array<{ id: string }> });
+    expect(stale!.status).toBe('cancelled');
+    expect(specialist!.status).toBe('completed');
+    const staleItem = stale!.output[0]!.id;
+    expect(controlEventsAfterCommit(server)).toEqual(['response.cancel', 'session.update', 'conversation.item.delete', 'response.create']);
+    expect(server.clientEvents('conversation.item.delete')).toEqual([{ type: 'conversation.item.delete', item_id: staleItem }]);
+    expect((server.clientEvents('session.update')[1]!.session as { instructions: string }).instructions).toBe('You are the billing specialist.');
+    // The server never generated a sample of the stale reply, and the caller heard only the specialist.
+    expect(server.generatedMs(staleItem)).toBe(0);
+    expect(server.serverEvents('response.output_audio.delta').filter((e) => e.item_id === staleItem)).toEqual([]);
+    // The model answered the same turn again, now as the specialist: that is the only reply the carrier got.
+    await vi.waitFor(() => expect(samplesOf(yielded)).toBe(1500 * 24));
+    expect(new Set(yielded.map((c) => c.itemId))).toEqual(new Set([specialist!.output[0]!.id]));
+    // response.create went out only after the cancelled reply's response.done: never two responses in flight.
+    const timeline = server.timeline();
+    const staleDoneSeq = timeline.find((r) => r.event.type === 'response.done')!.seq;
+    const createSeq = timeline.find((r) => r.event.type === 'response.create')!.seq;
+    expect(createSeq).toBeGreaterThan(staleDoneSeq);
+    expect(playback.clears).toEqual([]);
+    expect(events.find((e) => e.type === 'reply_rerouted')).toMatchObject({
+      agent: 'billing',
+      cancelledResponseId: stale!.id,
+      carrierCleared: false,
+      truncations: [],
+      deletedItemIds: [staleItem],
+      responseRequested: true,
+    });
+    expect(server.serverEvents('error')).toEqual([]);
+  });
+
+  it('re-routes a reply whose audio reached the carrier but was not heard yet: its item is deleted, not truncated', async () => {
+    const { server, playback, events, input, yielded } = await start(
+      { turns: [{ userTranscript: 'I was charged twice', reply: { durationMs: 3000 } }], fallbackReply: { durationMs: 400 } },
+      { realtimeFactor: 0.25, transcriptDelayMs: 500, firstAudioDelayMs: 100 },
+      billing,
+    );
+    input.push(UTTERANCE);
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'reply_rerouted')).toBe(true));
+    await vi.waitFor(() => expect(server.serverEvents('response.done')).toHaveLength(2), { timeout: 5_000 });
+    const stale = server.serverEvents('response.done')[0]!.response as { status: string; output: Array<{ id: string }> };
+    const staleItem = stale.output[0]!.id;
+    expect(stale.status).toBe('cancelled');
+    expect(yielded.some((c) => c.itemId === staleItem)).toBe(true);
+    expect(controlEventsAfterCommit(server)).toEqual(['response.cancel', 'session.update', 'conversation.item.delete', 'response.create']);
+    expect(server.clientEvents('conversation.item.delete')).toEqual([{ type: 'conversation.item.delete', item_id: staleItem }]);
+    expect(events.find((e) => e.type === 'reply_rerouted')).toMatchObject({ carrierCleared: true, truncations: [], deletedItemIds: [staleItem] });
+    expect(playback.clears).toHaveLength(1);
+    expect(server.serverEvents('error')).toEqual([]);
   });
 
   it('barges in: clear, cancel of the response in flight, truncate at the played position, late deltas dropped', async () => {
@@ -238,6 +316,65 @@ describe('RealtimeService against the fake Realtime server', () => {
     expect(playback.clears).toEqual([]);
     expect(server.clientEvents('response.cancel')).toEqual([]);
     expect(server.clientEvents('conversation.item.truncate')).toEqual([]);
+  });
+
+  it('barges in on a reply in flight before its first audio: clear, cancel, no truncate, its item deleted once done', async () => {
+    const { server, service, playback, events, input, yielded } = await start(
+      { greeting: { transcript: 'Welcome to Acme, how can I help you today?', durationMs: 2000 }, turns: [{ userTranscript: 'Hello?', reply: { durationMs: 200 } }] },
+      { firstAudioDelayMs: 1_000, realtimeFactor: 0.25 },
+    );
+    service.greet();
+    await server.waitForServerEvent('response.created');
+    input.push(UTTERANCE);
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'barge_in')).toBe(true));
+    await vi.waitFor(() => expect(server.clientEvents('conversation.item.delete')).toHaveLength(1));
+    const greeting = server.serverEvents('response.done')[0]!.response as { id: string; status: string; output: Array<{ id: string }> };
+    const greetingItem = greeting.output[0]!.id;
+    expect(greeting.status).toBe('cancelled');
+    expect(events.find((e) => e.type === 'speech_started')).toMatchObject({ audible: false });
+    expect(events.find((e) => e.type === 'barge_in')).toMatchObject({ cancelledResponseId: greeting.id, truncations: [], deletedItemIds: [greetingItem] });
+    expect(playback.clears).toEqual([[]]);
+    const sent = server.timeline().filter((r) => r.direction === 'client' && !isBackground(r.event.type)).map((r) => r.event);
+    expect(sent.map((e) => e.type)).toEqual(['session.update', 'response.create', 'response.cancel', 'conversation.item.delete']);
+    expect(sent[3]).toEqual({ type: 'conversation.item.delete', item_id: greetingItem });
+    expect(server.generatedMs(greetingItem)).toBe(0);
+    expect(yielded.some((c) => c.itemId === greetingItem)).toBe(false);
+    expect(server.serverEvents('error')).toEqual([]);
+  });
+
+  it('barges in on a reply generated slower than real time while every mark was echoed: truncate at what was heard', async () => {
+    const { server, service, events, input, yielded, playback } = await start(
+      { greeting: { durationMs: 4000 }, turns: [{ userTranscript: 'Hello?', reply: { durationMs: 200 } }] },
+      { realtimeFactor: 2, chunkMs: 100 },
+      new TestOrchestrator(),
+      { playsInstantly: true },
+    );
+    service.greet();
+    await vi.waitFor(() => expect(samplesOf(yielded)).toBeGreaterThanOrEqual(300 * 24));
+    expect(playback.isAudible()).toBe(false);
+    input.push(UTTERANCE);
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'barge_in')).toBe(true));
+    const greetingItem = yielded[0]!.itemId;
+    const heardMs = samplesOf(yielded, greetingItem) / 24;
+    await server.waitForServerEvent('conversation.item.truncated');
+    const greeting = server.serverEvents('response.done')[0]!.response as { id: string; status: string; output: Array<{ id: string }> };
+    expect(greeting.output[0]!.id).toBe(greetingItem);
+    expect(greeting.status).toBe('cancelled');
+    expect(playback.clears).toHaveLength(1);
+    expect(server.clientEvents('response.cancel')).toHaveLength(1);
+    expect(server.clientEvents('conversation.item.truncate')).toEqual([
+      { type: 'conversation.item.truncate', item_id: greetingItem, content_index: 0, audio_end_ms: heardMs },
+    ]);
+    expect(events.find((e) => e.type === 'barge_in')).toMatchObject({
+      cancelledResponseId: greeting.id,
+      truncations: [{ itemId: greetingItem, audioEndMs: heardMs }],
+      deletedItemIds: [],
+    });
+    // Never more than was generated, and nothing of the reply reached the carrier after the barge-in.
+    expect(heardMs).toBeLessThanOrEqual(server.generatedMs(greetingItem));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(samplesOf(yielded, greetingItem) / 24).toBe(heardMs);
+    expect(server.serverEvents('error')).toEqual([]);
   });
 
   it('keeps streaming while orchestrator runs are still pending (never awaited)', async () => {

@@ -24,7 +24,9 @@ export class TestOrchestrator extends AbstractOrchestrator {
   async invoke(input: OrchestratorInput): Promise<OrchestratorResult | undefined> {
     this.invocations.push(input);
     if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
-    const result = this.decide(input);
+    const decided = this.decide(input);
+    // Like LangGraphOrchestrator: a result names the turn it decided on.
+    const result = decided && decided.itemId === undefined && input.itemId !== undefined ? { ...decided, itemId: input.itemId } : decided;
     if (result) await this.notifyCompletion(result);
     return result;
   }

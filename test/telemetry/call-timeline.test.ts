@@ -26,7 +26,13 @@ function fakeCall(clock: FakeClock, collecting = () => false) {
     call: {
       agent: 'front_desk',
       collectingDigits: collecting,
-      service: { on: (l: ServiceListener) => (serviceListeners.add(l), () => serviceListeners.delete(l)) },
+      service: {
+        on: (l: ServiceListener) => (serviceListeners.add(l), () => serviceListeners.delete(l)),
+        // Every caller frame reached the model: its input clock is the media clock.
+        get callerAudioDeliveredMs() {
+          return stats().inboundFrames * 20;
+        },
+      },
       transport: {
         stats,
         on<K extends keyof MediaTransportEvents>(event: K, l: (p: MediaTransportEvents[K]) => void) {
@@ -110,7 +116,7 @@ describe('CallTimeline', () => {
     call.mark('g0:b1:80', 200);
     clock.advance(400);
     call.mark('g0:b1:480', 420);
-    call.service({ type: 'barge_in', at: clock.now(), cancelledResponseId: 'r1', truncations: [{ itemId: 'b1', audioEndMs: 530 }] });
+    call.service({ type: 'barge_in', at: clock.now(), cancelledResponseId: 'r1', truncations: [{ itemId: 'b1', audioEndMs: 530 }], deletedItemIds: [] });
     call.mark('g0:b1:560', 100, true);
     const last = events.filter((e) => e.type === 'bot_turn').at(-1);
     expect(last).toMatchObject({ turn: { itemId: 'b1', interrupted: true, heardMs: 530 } });

@@ -85,4 +85,21 @@ describe('PlaybackTracker', () => {
     tracker.recordEcho({ generation: 0, itemId: 'a', endMs: 40 }, 50);
     expect(tracker.queuedMs()).toBe(80);
   });
+
+  it('remembers what marks confirmed per item, after the item played out and after a clear, and nothing else', () => {
+    const tracker = new PlaybackTracker();
+    tracker.recordSent('a', 160, 0);
+    tracker.recordSent('b', 160, 0);
+    expect(tracker.confirmedMs('a')).toBe(0);
+    // Interpolation moves the played position, never the confirmed one.
+    expect(tracker.pending(100)[0]?.playedMs).toBe(100);
+    expect(tracker.confirmedMs('a')).toBe(0);
+    tracker.recordEcho({ generation: 0, itemId: 'b', endMs: 80 }, 250);
+    expect(tracker.confirmedMs('a')).toBe(160);
+    expect(tracker.confirmedMs('b')).toBe(80);
+    tracker.clear(260);
+    expect(tracker.confirmedMs('a')).toBe(160);
+    expect(tracker.confirmedMs('b')).toBe(80);
+    expect(tracker.confirmedMs('never-sent')).toBe(0);
+  });
 });

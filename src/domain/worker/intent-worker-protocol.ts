@@ -39,6 +39,6 @@ export type FromIntentWorker =
 
 /** The plain file data of a validated catalogue (what `parseAgentCatalogue` accepts), without its lookups. */
 export function catalogueData(catalogue: AgentCatalogue): AgentCatalogueData {
-  const { version, business, style, defaultAgent, agents } = catalogue;
-  return { version, business, style, defaultAgent, agents };
+  const { version, business, style, defaultAgent, sameTurnSwitch, agents } = catalogue;
+  return { version, business, style, defaultAgent, sameTurnSwitch, agents };
 }

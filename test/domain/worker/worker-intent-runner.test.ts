@@ -48,7 +48,7 @@ function fakeSpawner(boot: (worker: FakeWorker) => void = (worker) => worker.ans
 }
 
 const WORKER_DATA: IntentWorkerData = {
-  catalogue: { data: { version: 1, business: { name: 'Test' }, style: 'Be brief.', defaultAgent: 'front_desk', agents: [] }, source: 'test' },
+  catalogue: { data: { version: 1, business: { name: 'Test' }, style: 'Be brief.', defaultAgent: 'front_desk', sameTurnSwitch: { enabled: true, maxHeardMs: 0 }, agents: [] }, source: 'test' },
   classifier: { classifier: 'keyword', openai: { apiKey: undefined, baseUrl: undefined, chatModel: 'gpt-test' } },
   store: { dataDir: '/tmp/unused', databaseUrl: undefined },
   logLevel: 'debug',

@@ -6,7 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { EnergyVad, type EnergyVadOptions } from './energy-vad.js';
-import { base64ToPcm, FAKE_SAMPLES_PER_MS, pcmToBase64, tone, type FakeResponseScript, type FakeScript } from './script.js';
+import { base64ToPcm, FAKE_SAMPLES_PER_MS, pcmToBase64, tone, type FakeResponseScript, type FakeScript, type FakeTurnScript } from './script.js';
 
 /** A JSON object as sent or received on the wire. */
 export type WireEvent = { type: string; [key: string]: unknown };
@@ -19,16 +19,24 @@ export interface FakeConnectionSettings {
   /** 1 streams audio in real time, 0.25 at four times real time, 0 as fast as the event loop allows. */
   readonly realtimeFactor: number;
   readonly vad: EnergyVadOptions;
-  /** Audio deltas still sent after a `response.cancel` arrives, as the real server does while it stops. */
+  /** Audio deltas still sent after a `response.cancel` arrives (0 is the GA server: nothing after the cancel). */
   readonly deltasAfterCancel: number;
   /**
-   * Milliseconds from `response.created` to the first `response.output_audio.delta` (the model's time to first audio,
-   * ~1 s on the real API); the rest of the audio follows at `realtimeFactor`. Default 0.
+   * Model timing, as the real server shows it: the caller's final transcript arrives `transcriptDelayMs` after the
+   * commit (300–700 ms in production) and a response's first audio `firstAudioDelayMs` after `response.created`
+   * (600–1200 ms; a VAD turn's response is created at the commit). 0 sends them at once. A turn script may
+   * override both.
    */
-  readonly firstAudioDelayMs?: number;
+  readonly timing: FakeTiming;
   readonly nextId: (prefix: string) => string;
   readonly onClientEvent: (event: WireEvent) => void;
   readonly onServerEvent: (event: WireEvent) => void;
+}
+
+/** Delays of the fake model (see `FakeConnectionSettings.timing`). */
+export interface FakeTiming {
+  readonly transcriptDelayMs: number;
+  readonly firstAudioDelayMs: number;
 }
 
 interface Item {
@@ -54,6 +62,8 @@ interface ActiveResponse {
   transcript: string;
   timer: NodeJS.Timeout | undefined;
   readonly startedAt: number;
+  /** Wall-clock delay from `startedAt` to the first delta. */
+  readonly firstAudioDelayMs: number;
 }
 
 const DEFAULT_FALLBACK: FakeResponseScript = { transcript: 'Sorry, could you repeat that?', durationMs: 600 };
@@ -61,13 +71,13 @@ const DEFAULT_TONE_MS = 1_000;
 
 /**
  * The `session` object of `session.created` as the GA server sends it before any `session.update` (the load
- * benchmark's lean fake starts from it too).
+ * benchmark's lean fake starts from it too), limited to the fields the GA types declare (`RealtimeSessionCreateRequest`
+ * of the `openai` package): the live server also sends `object`, `id` and `expires_at`, which those types leave out
+ * and no client here reads. `_id` is kept for callers that name their sessions.
  */
-export function initialSession(id: string): Record<string, unknown> {
+export function initialSession(_id: string): Record<string, unknown> {
   return {
     type: 'realtime',
-    object: 'realtime.session',
-    id,
     model: 'gpt-realtime',
     output_modalities: ['audio'],
     instructions: '',
@@ -77,13 +87,11 @@ export function initialSession(id: string): Record<string, unknown> {
     tracing: null,
     truncation: 'auto',
     prompt: null,
-    expires_at: Math.floor(Date.now() / 1000) + 3600,
-    include: null,
+    // Fields the GA types declare optional but not nullable (`include`, `transcription`, `noise_reduction`) are
+    // left out until a session.update sets them.
     audio: {
       input: {
         format: { type: 'audio/pcm', rate: 24000 },
-        transcription: null,
-        noise_reduction: null,
         turn_detection: {
           type: 'server_vad',
           threshold: 0.5,
@@ -129,7 +137,14 @@ export class FakeRealtimeConnection {
   private readonly replyQueue: FakeResponseScript[] = [];
   private readonly followUps = new Map<string, FakeResponseScript>();
   private readonly pendingAuto: FakeResponseScript[] = [];
+  /**
+   * The reply the client cancelled, answered again by its next `response.create` (the model answers the same turn
+   * again, e.g. as another agent); forgotten when a new caller turn is committed.
+   */
+  private retryScript: FakeResponseScript | undefined;
   private active: ActiveResponse | undefined;
+  /** Transcriptions scheduled `transcriptDelayMs` after their commit. */
+  private readonly transcriptTimers = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(socket: WebSocket, settings: FakeConnectionSettings) {
@@ -158,6 +173,8 @@ export class FakeRealtimeConnection {
     if (this.active?.timer) clearTimeout(this.active.timer);
     this.active = undefined;
     this.pendingAuto.length = 0;
+    for (const timer of this.transcriptTimers) clearTimeout(timer);
+    this.transcriptTimers.clear();
   }
 
   private onMessage(text: string, isBinary: boolean): void {
@@ -276,6 +293,7 @@ export class FakeRealtimeConnection {
   private commitUserAudio(itemId: string): void {
     this.committedSamples += this.uncommittedSamples;
     this.uncommittedSamples = 0;
+    this.retryScript = undefined;
     const previous = this.lastItemId;
     this.send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previous });
     const item: Item = {
@@ -290,20 +308,29 @@ export class FakeRealtimeConnection {
     const transcription = (this.session.audio as { input: { transcription?: unknown } }).input.transcription;
     if (!transcription) return;
     const transcript = this.currentTurnTranscript();
-    this.send({
-      type: 'conversation.item.input_audio_transcription.delta',
-      item_id: itemId,
-      content_index: 0,
-      delta: transcript,
-    });
-    this.send({
-      type: 'conversation.item.input_audio_transcription.completed',
-      item_id: itemId,
-      content_index: 0,
-      transcript,
-      usage: { type: 'duration', seconds: 1 },
-    });
-    (item.content as Array<Record<string, unknown>>)[0] = { type: 'input_audio', transcript };
+    const delayMs = this.currentTurn()?.transcriptDelayMs ?? this.settings.timing.transcriptDelayMs;
+    const deliver = (): void => {
+      this.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta: transcript });
+      this.send({
+        type: 'conversation.item.input_audio_transcription.completed',
+        item_id: itemId,
+        content_index: 0,
+        transcript,
+        usage: { type: 'duration', seconds: 1 },
+      });
+      (item.content as Array<Record<string, unknown>>)[0] = { type: 'input_audio', transcript };
+    };
+    if (delayMs <= 0) return deliver();
+    // The transcriber runs beside the model: its result comes after the commit, usually after response.created.
+    const timer = setTimeout(() => {
+      this.transcriptTimers.delete(timer);
+      if (!this.closed) deliver();
+    }, delayMs);
+    this.transcriptTimers.add(timer);
+  }
+
+  private currentTurn(): FakeTurnScript | undefined {
+    return this.settings.script.turns?.[this.turnIndex];
   }
 
   private currentTurnTranscript(): string {
@@ -314,7 +341,8 @@ export class FakeRealtimeConnection {
     const turn = this.settings.script.turns?.[this.turnIndex];
     this.turnIndex += 1;
     this.userTurns += 1;
-    return turn?.reply ?? this.settings.script.fallbackReply ?? DEFAULT_FALLBACK;
+    if (!turn) return this.settings.script.fallbackReply ?? DEFAULT_FALLBACK;
+    return turn.firstAudioDelayMs === undefined ? turn.reply : { firstAudioDelayMs: turn.firstAudioDelayMs, ...turn.reply };
   }
 
   private onItemCreate(event: WireEvent, clientEventId: string | null): void {
@@ -343,7 +371,11 @@ export class FakeRealtimeConnection {
       const item: Item = { id, type: 'message', role, status: 'completed', content };
       this.addItem(item, previous);
       this.send({ type: 'conversation.item.done', previous_item_id: previous, item: wireItem(item) });
-      if (role === 'user') this.replyQueue.push(this.takeTurnReply());
+      // A typed user message (a DTMF notice) is not a spoken turn: it does not consume the script's turns.
+      if (role === 'user') {
+        this.userTurns += 1;
+        this.replyQueue.push(this.settings.script.textReply ?? this.settings.script.fallbackReply ?? DEFAULT_FALLBACK);
+      }
       return;
     }
     this.error('invalid_request_error', 'invalid_value', `Unsupported item type: ${raw.type}`, clientEventId);
@@ -369,6 +401,9 @@ export class FakeRealtimeConnection {
       return this.error('invalid_request_error', 'invalid_value', 'content_index must refer to an audio part', clientEventId);
     }
     const generatedMs = this.generatedMs(item.id);
+    if (!this.generatedSamples.get(item.id)) {
+      return this.error('invalid_request_error', 'invalid_value', 'Only model output audio messages can be truncated', clientEventId, 'item_id');
+    }
     if (audioEndMs > generatedMs) {
       return this.error(
         'invalid_request_error',
@@ -400,7 +435,8 @@ export class FakeRealtimeConnection {
         clientEventId,
       );
     }
-    let script = this.replyQueue.shift();
+    let script = this.replyQueue.shift() ?? this.retryScript;
+    this.retryScript = undefined;
     if (!script && this.userTurns === 0 && !this.greeted && this.settings.script.greeting) {
       this.greeted = true;
       script = this.settings.script.greeting;
@@ -419,6 +455,7 @@ export class FakeRealtimeConnection {
     }
     const active = this.active;
     for (let i = 0; i < this.settings.deltasAfterCancel && active.next < active.chunks.length; i++) this.sendDelta(active);
+    this.retryScript = active.script;
     this.cancelActive('client_cancelled');
   }
 
@@ -436,13 +473,11 @@ export class FakeRealtimeConnection {
         object: 'realtime.response',
         id,
         status: 'in_progress',
-        status_details: null,
         output: [],
         conversation_id: 'conv_fake',
         output_modalities: ['audio'],
         max_output_tokens: 'inf',
         audio: { output: { format: audioOut.format, voice: audioOut.voice } },
-        usage: null,
         metadata: null,
       },
     });
@@ -464,6 +499,7 @@ export class FakeRealtimeConnection {
       transcript: '',
       timer: undefined,
       startedAt: Date.now(),
+      firstAudioDelayMs: script.firstAudioDelayMs ?? this.settings.timing.firstAudioDelayMs,
     };
     this.active = active;
     this.send({ type: 'response.output_item.added', response_id: id, output_index: 0, item: wireItem(item) });
@@ -483,9 +519,9 @@ export class FakeRealtimeConnection {
 
   private scheduleChunk(active: ActiveResponse): void {
     const factor = this.settings.realtimeFactor;
-    const firstAudioDelayMs = this.settings.firstAudioDelayMs ?? 0;
-    const dueAt = active.startedAt + firstAudioDelayMs + active.next * this.settings.chunkMs * factor;
-    const delay = factor > 0 || firstAudioDelayMs > 0 ? Math.max(0, dueAt - Date.now()) : 0;
+    // Time to first audio, then the audio itself `1 / factor` times faster than real time (the model outruns playback).
+    const dueAt = active.startedAt + active.firstAudioDelayMs + active.next * this.settings.chunkMs * factor;
+    const delay = factor > 0 || active.firstAudioDelayMs > 0 ? Math.max(0, dueAt - Date.now()) : 0;
     active.timer = setTimeout(() => this.sendChunk(active), delay);
   }
 
@@ -584,12 +620,13 @@ export class FakeRealtimeConnection {
       transcript: '',
       timer: undefined,
       startedAt: Date.now(),
+      firstAudioDelayMs: 0,
     };
     this.send({ type: 'response.output_item.added', response_id: responseId, output_index: 0, item: wireItem(item) });
     this.addItem(item, this.lastItemId);
     const base = { response_id: responseId, item_id: item.id, output_index: 0, call_id: callId };
     this.send({ type: 'response.function_call_arguments.delta', ...base, delta: args });
-    this.send({ type: 'response.function_call_arguments.done', ...base, arguments: args });
+    this.send({ type: 'response.function_call_arguments.done', ...base, name: call.name, arguments: args });
     item.status = 'completed';
     item.arguments = args;
     this.send({ type: 'response.output_item.done', response_id: responseId, output_index: 0, item: wireItem(item) });

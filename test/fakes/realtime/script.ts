@@ -24,12 +24,18 @@ export interface FakeResponseScript {
   /** Length of the generated tone when `audio` is absent (default 1000 ms). */
   readonly durationMs?: number;
   readonly toolCall?: FakeToolCallScript;
+  /** Overrides the server's `firstAudioDelayMs` for this response. */
+  readonly firstAudioDelayMs?: number;
 }
 
 /** One caller turn: what the transcriber hears and how the model answers. */
 export interface FakeTurnScript {
   readonly userTranscript: string;
   readonly reply: FakeResponseScript;
+  /** Overrides the server's `transcriptDelayMs` for this turn. */
+  readonly transcriptDelayMs?: number;
+  /** Overrides the server's `firstAudioDelayMs` for this turn's reply. */
+  readonly firstAudioDelayMs?: number;
 }
 
 /** A whole scripted conversation; each connection starts from its beginning. */
@@ -40,6 +46,8 @@ export interface FakeScript {
   readonly turns?: readonly FakeTurnScript[];
   /** Used once the turns run out. */
   readonly fallbackReply?: FakeResponseScript;
+  /** Answers a typed user message (a DTMF notice); defaults to `fallbackReply`. Typed messages use no turn. */
+  readonly textReply?: FakeResponseScript;
 }
 
 /** A sine tone in PCM16 24 kHz: the stand-in for model speech and for a speaking caller. */
