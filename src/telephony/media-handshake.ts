@@ -5,6 +5,7 @@
  * caught by the listeners `onStart` installs, never lost.
  */
 import type { Logger } from '../logger.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import type { Clock } from './clock.js';
 import type { MediaSocket } from './media-socket.js';
 import type { StreamStart } from './twilio-messages.js';
@@ -40,10 +41,11 @@ export interface HandshakeOptions {
 export function readHandshake(options: HandshakeOptions): void {
   const { socket, clock, logger } = options;
   let finished = false;
-  let ignored = 0;
+  const peerLog = new RateLimitedLog({ logger, clock });
 
   const finish = (): void => {
     finished = true;
+    peerLog.flush();
     clock.clearTimeout(timer);
     socket.off('message', onMessage);
     socket.off('close', onClose);
@@ -64,9 +66,7 @@ export function readHandshake(options: HandshakeOptions): void {
       return;
     }
     if (event?.type !== 'start') {
-      ignored += 1;
-      // The first few are worth a line; a flood is summarized by the count in the next one.
-      if (ignored <= 3 || ignored % 100 === 0) logger.warn({ ignored, event: event?.type }, 'media message before start ignored');
+      peerLog.warn({ event: event?.type }, 'media message before start ignored');
       return;
     }
     const format = event.start.mediaFormat;

@@ -8,6 +8,7 @@ import { MULAW_BYTES_PER_MS, PCM24K_SAMPLES_PER_MS } from '../audio/constants.js
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../audio/resampler.js';
 import type { StreamResampler } from '../audio/stream-resampler.js';
 import type { Logger } from '../logger.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import type { AudioSink, PlaybackItemState } from '../service/playback.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { InboundAudioDecoder } from './inbound-audio-decoder.js';
@@ -74,17 +75,14 @@ export interface MediaTransportStats {
   readonly sentMediaMessages: number;
 }
 
-/** Emits a warning on the first occurrence and every 100th after, so a flood costs a few log lines. */
-function shouldLog(count: number): boolean {
-  return count <= 1 || count % 100 === 0;
-}
-
 /** One call's Twilio media stream as an `AudioSink`, an inbound PCM stream and typed control events. */
 export class TwilioMediaTransport implements AudioSink {
   /** Twilio's id of this stream; every message we send carries it. */
   readonly streamSid: string;
   readonly #socket: MediaSocket;
   readonly #logger: Logger;
+  /** Every line the peer can trigger per frame goes through here: a few in full, then periodic counts. */
+  readonly #peerLog: RateLimitedLog;
   readonly #clock: Clock;
   readonly #events: TransportEventEmitter;
   readonly #queue: InboundAudioQueue;
@@ -116,6 +114,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#socket = options.socket;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#peerLog = new RateLimitedLog({ logger: options.logger, clock: this.#clock });
     this.#events = new TransportEventEmitter(options.logger);
     this.#flushDelayMs = options.outboundFlushDelayMs ?? OUTBOUND_FLUSH_DELAY_MS;
     this.#chunkMs = options.outboundChunkMs ?? OUTBOUND_CHUNK_MS;
@@ -166,9 +165,7 @@ export class TwilioMediaTransport implements AudioSink {
     const queuedMs = this.#tracker.queuedMs() + this.#encoder.pendingBytes / MULAW_BYTES_PER_MS;
     if (queuedMs + incomingMs > this.#maxQueuedMs) {
       this.#stats.droppedOutboundMs += incomingMs;
-      if (shouldLog(Math.ceil(this.#stats.droppedOutboundMs / 1000))) {
-        this.#logger.warn({ queuedMs, droppedOutboundMs: this.#stats.droppedOutboundMs }, 'outbound audio queue full; audio dropped');
-      }
+      this.#peerLog.warn({ queuedMs, droppedOutboundMs: this.#stats.droppedOutboundMs }, 'outbound audio queue full; audio dropped');
       return;
     }
     if (this.#currentItem !== undefined && this.#currentItem !== itemId) this.endItem(this.#currentItem);
@@ -222,29 +219,25 @@ export class TwilioMediaTransport implements AudioSink {
     try {
       event = parseTwilioMessage(text);
     } catch (error) {
-      this.#logger.error({ err: error }, 'twilio message parser failed');
+      this.#peerLog.log('error', { err: error }, 'twilio message parser failed');
     }
     if (!event) {
       this.#stats.malformedMessages += 1;
-      if (shouldLog(this.#stats.malformedMessages)) {
-        this.#logger.warn({ malformedMessages: this.#stats.malformedMessages, bytes: text.length }, 'malformed twilio message dropped');
-      }
+      this.#peerLog.warn({ malformedMessages: this.#stats.malformedMessages, bytes: text.length }, 'malformed twilio message dropped');
       return;
     }
     try {
       this.#handle(event);
     } catch (error) {
       // A bug in handling one message must not end the call; the next frame gets a fresh chance.
-      this.#logger.error({ err: error, event: event.type }, 'twilio message handling failed');
+      this.#peerLog.log('error', { err: error, event: event.type }, 'twilio message handling failed');
     }
   };
 
   #handle(event: TwilioEvent): void {
     if (event.type !== 'connected' && event.streamSid !== this.streamSid) {
       this.#stats.foreignStreamMessages += 1;
-      if (shouldLog(this.#stats.foreignStreamMessages)) {
-        this.#logger.warn({ foreignStreamMessages: this.#stats.foreignStreamMessages, event: event.type }, 'message for another stream dropped');
-      }
+      this.#peerLog.warn({ foreignStreamMessages: this.#stats.foreignStreamMessages, event: event.type }, 'message for another stream dropped');
       return;
     }
     switch (event.type) {
@@ -255,7 +248,7 @@ export class TwilioMediaTransport implements AudioSink {
         this.#onMarkEcho(event.name);
         return;
       case 'dtmf':
-        this.#logger.info({ digit: event.digit }, 'dtmf received');
+        this.#peerLog.info({ digit: event.digit }, 'dtmf received');
         this.#events.emit('dtmf', { digit: event.digit });
         return;
       case 'stop':
@@ -263,7 +256,7 @@ export class TwilioMediaTransport implements AudioSink {
         return;
       case 'connected':
       case 'start':
-        this.#logger.warn({ event: event.type }, 'handshake message after start ignored');
+        this.#peerLog.warn({ event: event.type }, 'handshake message after start ignored');
         return;
     }
   }
@@ -276,22 +269,20 @@ export class TwilioMediaTransport implements AudioSink {
       case 'decoded':
         if (outcome.filledMs > 0) {
           this.#stats.silenceFilledMs += outcome.filledMs;
-          this.#logger.debug({ filledMs: outcome.filledMs, timestampMs }, 'inbound gap filled with silence');
+          this.#peerLog.debug({ filledMs: outcome.filledMs, timestampMs }, 'inbound gap filled with silence');
         }
         return;
       case 'too-large':
       case 'empty':
         this.#stats.malformedMessages += 1;
-        if (shouldLog(this.#stats.malformedMessages)) {
-          this.#logger.warn({ kind: outcome.kind, malformedMessages: this.#stats.malformedMessages }, 'inbound media frame dropped');
-        }
+        this.#peerLog.warn({ kind: outcome.kind, malformedMessages: this.#stats.malformedMessages }, 'inbound media frame dropped');
         return;
     }
   }
 
   #enqueueInbound(pcm: Int16Array): void {
-    if (this.#queue.push(pcm) > 0 && shouldLog(this.#queue.droppedChunks)) {
-      this.#logger.warn({ droppedInboundChunks: this.#queue.droppedChunks }, 'inbound audio consumer lagging; oldest audio dropped');
+    if (this.#queue.push(pcm) > 0) {
+      this.#peerLog.warn({ droppedInboundChunks: this.#queue.droppedChunks }, 'inbound audio consumer lagging; oldest audio dropped');
     }
   }
 
@@ -299,7 +290,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#events.emit('mark', { name });
     const position = parseMarkName(name);
     if (!position) {
-      this.#logger.warn('unrecognized mark echo ignored');
+      this.#peerLog.warn({}, 'unrecognized mark echo ignored');
       return;
     }
     const outcome = this.#tracker.recordEcho(position, this.#clock.now());
@@ -323,6 +314,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#socket.off('message', this.#onMessage);
     this.#socket.off('close', this.#onClose);
     const reason = this.#closeRequested ? 'local' : 'remote';
+    this.#peerLog.flush();
     this.#logger.info({ code, reason, stats: this.stats() }, 'media socket closed');
     this.#events.emit('closed', { reason, code });
     this.#events.removeAll();

@@ -297,3 +297,46 @@ describe('TwilioMediaTransport isolation', () => {
     expect((await drain(b.transport.inboundAudio())).length).toBe(0);
   });
 });
+
+describe('TwilioMediaTransport under a flood of peer-triggered lines', () => {
+  it('writes at most ~100 lines for 2,000 bad messages of every kind, and the call goes on', async () => {
+    const { socket, clock, transport, lines } = setup();
+    const bad = [
+      () => wire.dtmf({ streamSid: SID, sequenceNumber: 1, digit: '5' }),
+      () => wire.connected(),
+      () => wire.start({ streamSid: SID, callSid: CALL }),
+      () => wire.mark({ streamSid: SID, sequenceNumber: 1, name: 'not-ours' }),
+      () => '{"event":"media","streamSid":',
+      () => wire.media({ streamSid: 'MZother', sequenceNumber: 1, chunk: 1, timestampMs: 1, bytes: toneFrame(0) }),
+      () => ({ event: 'media', streamSid: SID, sequenceNumber: '1', media: { track: 'inbound', chunk: '1', timestamp: '1', payload: '' } }),
+    ];
+    const before = lines.length;
+    for (let i = 0; i < 2_000; i++) {
+      socket.receive(bad[i % bad.length]!());
+      clock.advance(5);
+    }
+    // 10 s of flood: per kind 3 lines in full and one summary.
+    expect(lines.length - before).toBeLessThanOrEqual(100);
+    const kinds = new Set(lines.slice(before).map((l) => l.msg));
+    expect(kinds).toEqual(
+      new Set([
+        'dtmf received',
+        'handshake message after start ignored',
+        'unrecognized mark echo ignored',
+        'malformed twilio message dropped',
+        'message for another stream dropped',
+        'inbound media frame dropped',
+      ]),
+    );
+    // The call goes on: a good frame after the flood is decoded.
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 2_002, chunk: 1, timestampMs: 52, bytes: toneFrame(0) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 2_003 }));
+    const chunks = await drain(transport.inboundAudio());
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(480);
+    // Closing writes the pending counts: 2,000 bad messages are all accounted for.
+    socket.remoteClose();
+    const counted = new Map<string, number>();
+    for (const l of lines.slice(before)) if (typeof l.occurrences === 'number') counted.set(String(l.msg), l.occurrences);
+    expect([...counted.values()].reduce((a, b) => a + b, 0)).toBe(2_000);
+  });
+});
