@@ -19,6 +19,7 @@ import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastr
 import type { Logger } from './logger.js';
 import type { ServiceEvent } from './service/service-events.js';
 import type { Clock } from './telephony/clock.js';
+import { twilioCallStatusLookup, type CallStatusLookup } from './telephony/call-status-verifier.js';
 
 /** How often old orchestrator threads are pruned while the server runs (also once at boot). */
 export const THREAD_PRUNE_INTERVAL_MS = MS_PER_DAY / 4;
@@ -41,6 +42,11 @@ export interface VoiceBotOptions {
   readonly decorateMediaSocket?: MediaSocketDecorator;
   /** Twilio REST control (tests pass a fake); built from `TWILIO_ACCOUNT_SID` when omitted, none without it. */
   readonly callControl?: TwilioCallControl;
+  /**
+   * Twilio REST lookup of a call's status, used to verify a new CallSid before it is answered (tests pass a fake);
+   * built from `TWILIO_ACCOUNT_SID` when omitted, none without it.
+   */
+  readonly callStatusLookup?: CallStatusLookup;
 }
 
 /** The assembled server, not yet listening. */
@@ -60,11 +66,9 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const store = options.store ?? (await createCheckpointer(config, { logger }));
   let orchestration: Orchestration | undefined;
   try {
-    const callControl =
-      options.callControl ??
-      (config.twilio.accountSid
-        ? createTwilioCallControl({ client: twilio(config.twilio.accountSid, config.twilio.authToken), logger })
-        : undefined);
+    const restClient = config.twilio.accountSid ? twilio(config.twilio.accountSid, config.twilio.authToken) : undefined;
+    const callControl = options.callControl ?? (restClient ? createTwilioCallControl({ client: restClient, logger }) : undefined);
+    const callStatusLookup = options.callStatusLookup ?? (restClient ? twilioCallStatusLookup(restClient) : undefined);
     const thread = options.orchestratorThread ?? (options.store || options.classifier ? 'main' : 'worker');
     const started = await startOrchestration({ config, catalogue, store, logger, thread, classifier: options.classifier });
     orchestration = started;
@@ -88,6 +92,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
+      ...(callStatusLookup ? { callStatusLookup } : {}),
       ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
     });
 

@@ -7,6 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { RateLimitedLog } from '../rate-limited-log.js';
+import type { CallAdmissionStore } from '../telephony/call-admission-store.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import type { Clock } from '../telephony/clock.js';
 import { CLOSE_POLICY_VIOLATION, readHandshake } from '../telephony/media-handshake.js';
@@ -26,13 +28,17 @@ export interface MediaRouteOptions {
   readonly callHandler: CallHandler;
   readonly tokenStore: StreamTokenStore;
   readonly clock: Clock;
+  /** Told when a stream starts, so its CallSid is never answered again. */
+  readonly admissions: CallAdmissionStore;
+  /** Rate-limits the lines a socket can trigger before it is authenticated. */
+  readonly peerLog: RateLimitedLog;
   readonly handshakeTimeoutMs?: number;
   readonly decorateMediaSocket?: MediaSocketDecorator;
 }
 
 /** Registers the media socket route; `@fastify/websocket` must be registered first. */
 export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOptions): void {
-  const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl);
+  const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl, options.peerLog);
   app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, function mediaStream(socket, request) {
     const raw = wrapWebSocket(socket);
     const mediaSocket = options.decorateMediaSocket ? options.decorateMediaSocket(raw, request.log as Logger) : raw;
@@ -40,6 +46,7 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
       socket: mediaSocket,
       clock: options.clock,
       logger: request.log as Logger,
+      peerLog: options.peerLog,
       ...(options.handshakeTimeoutMs === undefined ? {} : { timeoutMs: options.handshakeTimeoutMs }),
       onStart: (start) => acceptStream(mediaSocket, start, request.log as Logger, options),
     });
@@ -51,10 +58,12 @@ function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Lo
   const logger = requestLogger.child({ callSid: start.callSid, streamSid: start.streamSid });
   const verdict = options.tokenStore.consume(start.callSid, start.customParameters.token);
   if (!verdict.ok) {
-    logger.warn({ reason: verdict.reason }, 'media stream token refused');
+    options.peerLog.warn({ callSid: start.callSid, reason: verdict.reason }, 'media stream token refused');
     socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
     return;
   }
+  // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
+  options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
   const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
   logger.info({ tracks: start.tracks }, 'media stream started');
   try {

@@ -3,6 +3,7 @@
  * (after the form body is parsed, before any handler), so a forged request gets 403 and nothing else happens.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimitedLog } from '../rate-limited-log.js';
 import { isValidTwilioSignature, mediaSignedUrl, webhookSignedUrl, type SignedParams } from '../telephony/signature.js';
 
 /** Header Twilio signs every webhook and media upgrade with. */
@@ -16,31 +17,45 @@ function signatureOf(request: FastifyRequest): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function formParams(body: unknown): SignedParams {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as SignedParams) : {};
+/**
+ * The form parameters of a parsed body, or undefined when the body is not a form of strings (a JSON object that
+ * slipped past the content-type check, nested values): such a request can never carry a valid Twilio signature.
+ */
+function formParams(body: unknown): SignedParams | undefined {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) return undefined;
+  for (const value of Object.values(body)) {
+    if (typeof value === 'string') continue;
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) continue;
+    return undefined;
+  }
+  return body as SignedParams;
 }
 
-async function refuse(request: FastifyRequest, reply: FastifyReply, kind: string): Promise<void> {
-  request.log.warn({ route: request.routeOptions.url, hasSignature: signatureOf(request) !== undefined, kind }, 'twilio signature refused');
+async function refuse(request: FastifyRequest, reply: FastifyReply, kind: string, peerLog: RateLimitedLog | undefined): Promise<void> {
+  const fields = { route: request.routeOptions.url, hasSignature: signatureOf(request) !== undefined, kind };
+  if (peerLog) peerLog.warn(fields, 'twilio signature refused');
+  else request.log.warn(fields, 'twilio signature refused');
   await reply.code(403).send();
 }
 
 /** Checks a form-encoded webhook against `publicBaseUrl` + path (+ query) and its form parameters. */
-export function webhookSignatureHook(authToken: string, publicBaseUrl: string): SignatureHook {
+export function webhookSignatureHook(authToken: string, publicBaseUrl: string, peerLog?: RateLimitedLog): SignatureHook {
   return async function verifyWebhookSignature(request, reply) {
     const url = webhookSignedUrl(publicBaseUrl, request.url);
-    if (!isValidTwilioSignature(authToken, signatureOf(request), url, formParams(request.body))) {
-      await refuse(request, reply, 'webhook');
+    const params = formParams(request.body);
+    if (params === undefined || !isValidTwilioSignature(authToken, signatureOf(request), url, params)) {
+      await refuse(request, reply, 'webhook', peerLog);
     }
   };
 }
 
 /** Checks a media socket upgrade (a GET, no body) against the `wss://` URL with empty parameters. */
-export function upgradeSignatureHook(authToken: string, publicBaseUrl: string): SignatureHook {
+export function upgradeSignatureHook(authToken: string, publicBaseUrl: string, peerLog?: RateLimitedLog): SignatureHook {
   return async function verifyUpgradeSignature(request, reply) {
     const url = mediaSignedUrl(publicBaseUrl, request.url);
     if (!isValidTwilioSignature(authToken, signatureOf(request), url, {})) {
-      await refuse(request, reply, 'media-upgrade');
+      await refuse(request, reply, 'media-upgrade', peerLog);
     }
   };
 }

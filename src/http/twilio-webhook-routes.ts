@@ -5,9 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { CallHandler } from '../telephony/call-handler.js';
+import type { RateLimitedLog } from '../rate-limited-log.js';
+import type { CallAdmissionStore } from '../telephony/call-admission-store.js';
+import type { CallStatusVerifier } from '../telephony/call-status-verifier.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { STREAM_ENDED_PATH, renderConnectStream, renderEmptyResponse, renderSayAndHangup } from '../telephony/twiml.js';
 import { formField, formFields } from './form-fields.js';
+import { requireFormContentType, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { webhookSignatureHook } from './twilio-signature-hook.js';
 
 /** Path of the voice webhook a Twilio number points at. */
@@ -22,18 +26,43 @@ export interface TwilioWebhookRoutesOptions {
   readonly config: Config;
   readonly callHandler: CallHandler;
   readonly tokenStore: StreamTokenStore;
+  /** The "answered once" record of CallSids. */
+  readonly admissions: CallAdmissionStore;
+  /** Twilio REST check of an unknown CallSid before it is answered; absent without REST credentials. */
+  readonly verifier?: CallStatusVerifier | undefined;
+  /** Rate-limits the lines a request can trigger. */
+  readonly peerLog: RateLimitedLog;
 }
 
 /** Registers `POST /twilio/voice`, `POST /twilio/stream-ended` and `POST /twilio/status`. */
 export function registerTwilioWebhookRoutes(app: FastifyInstance, options: TwilioWebhookRoutesOptions): void {
-  const { config, callHandler, tokenStore } = options;
-  const preValidation = webhookSignatureHook(config.twilio.authToken, config.publicBaseUrl);
+  const { config, callHandler, tokenStore, admissions, verifier, peerLog } = options;
+  // Order per request: content type (415) before the body is read, size (413) and field count (400) while it is
+  // parsed, then the signature (403): a flood of junk never reaches the signature's work.
+  const routeOptions = {
+    onRequest: requireFormContentType,
+    bodyLimit: TWILIO_FORM_MAX_BODY_BYTES,
+    preValidation: webhookSignatureHook(config.twilio.authToken, config.publicBaseUrl, peerLog),
+  };
 
-  app.post(VOICE_PATH, { preValidation }, async function answerCall(request, reply) {
+  app.post(VOICE_PATH, routeOptions, async function answerCall(request, reply) {
     const callSid = formField(request.body, 'CallSid');
     if (!callSid) {
-      request.log.warn('voice webhook without CallSid');
+      peerLog.warn({}, 'voice webhook without CallSid');
       return reply.code(400).type(XML).send(renderSayAndHangup());
+    }
+    // A CallSid is answered once: a replay gets no token and opens nothing, and a duplicate leaves the first alone.
+    const verdict = await admissions.claim(callSid);
+    if (verdict !== 'admitted') {
+      peerLog.warn({ callSid, verdict }, 'voice webhook for an answered CallSid refused');
+      return reply.code(403).send();
+    }
+    if (verifier) {
+      const live = await verifier.verify(callSid);
+      if (!live.ok) {
+        peerLog.warn({ callSid, reason: live.reason, status: live.status }, 'voice webhook for a call that is not live refused');
+        return reply.code(403).send();
+      }
     }
     const call = {
       callSid,
@@ -54,7 +83,7 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
     return reply.type(XML).send(twiml);
   });
 
-  app.post(STREAM_ENDED_PATH, { preValidation }, async function streamEnded(request, reply) {
+  app.post(STREAM_ENDED_PATH, routeOptions, async function streamEnded(request, reply) {
     const callSid = formField(request.body, 'CallSid') ?? '';
     let twiml: string | undefined;
     try {
@@ -66,7 +95,7 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
     return reply.type(XML).send(twiml ?? renderSayAndHangup());
   });
 
-  app.post(STATUS_PATH, { preValidation }, async function statusCallback(request, reply) {
+  app.post(STATUS_PATH, routeOptions, async function statusCallback(request, reply) {
     const params = formFields(request.body);
     const status = {
       callSid: params.CallSid ?? '',

@@ -31,6 +31,8 @@ export interface HandshakeOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly timeoutMs?: number;
+  /** A shared rate-limited log (the app's) for this handshake's lines; one per socket when absent. */
+  readonly peerLog?: RateLimitedLog;
   /** Called synchronously with the validated `start`; the handshake's listeners are already removed. */
   readonly onStart: (start: StreamStart) => void;
   /** Called once when the handshake fails; the socket is already closed or closing. */
@@ -41,11 +43,12 @@ export interface HandshakeOptions {
 export function readHandshake(options: HandshakeOptions): void {
   const { socket, clock, logger } = options;
   let finished = false;
-  const peerLog = new RateLimitedLog({ logger, clock });
+  const ownLog = options.peerLog === undefined;
+  const peerLog = options.peerLog ?? new RateLimitedLog({ logger, clock });
 
   const finish = (): void => {
     finished = true;
-    peerLog.flush();
+    if (ownLog) peerLog.flush();
     clock.clearTimeout(timer);
     socket.off('message', onMessage);
     socket.off('close', onClose);
@@ -75,7 +78,7 @@ export function readHandshake(options: HandshakeOptions): void {
       format.sampleRate !== EXPECTED_SAMPLE_RATE_HZ ||
       format.channels !== EXPECTED_CHANNELS
     ) {
-      logger.warn({ mediaFormat: format }, 'media stream format unsupported');
+      peerLog.warn({ mediaFormat: format }, 'media stream format unsupported');
       abort('unsupported-format');
       return;
     }
@@ -84,12 +87,12 @@ export function readHandshake(options: HandshakeOptions): void {
   };
 
   const onClose = (code: number): void => {
-    logger.info({ code }, 'media socket closed before start');
+    peerLog.info({ code }, 'media socket closed before start');
     abort('closed');
   };
 
   const timer = clock.setTimeout(() => {
-    logger.warn({ timeoutMs: options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, 'media handshake timed out');
+    peerLog.warn({ timeoutMs: options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, 'media handshake timed out');
     abort('timeout');
   }, options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
 
