@@ -19,6 +19,7 @@ import { CallStatusVerifier, type CallStatusLookup } from '../telephony/call-sta
 import { registerCallsRoute, withOutboundStatus } from './calls-route.js';
 import { registerHealthRoute } from './health-route.js';
 import { registerMediaRoute } from './media-route.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { registerRequestLog } from './request-log.js';
 import { createFormParser, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
@@ -64,12 +65,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.logger;
   // Every line a peer can trigger goes through one rate-limited log (Fastify's own request lines are off).
   const peerLog = new RateLimitedLog({ logger: deps.logger, clock });
+  const limits = deps.config.http;
   const app = Fastify({
     loggerInstance,
     disableRequestLogging: true,
     // No route takes a body larger than a webhook; the Twilio routes set their own (smaller) limit too.
     bodyLimit: 4 * TWILIO_FORM_MAX_BODY_BYTES,
+    // Fastify's defaults are no limits at all: an idle or trickling client would hold its socket forever.
+    connectionTimeout: limits.idleTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks the two timeouts above only this often (default 30 s): check every second instead.
+      connectionsCheckingInterval: 1_000,
+    },
   });
+  const guard = new ConnectionGuard({ maxUnauthenticated: limits.maxUnauthenticatedSockets, peerLog });
+  guard.attach(app.server);
   registerRequestLog(app, peerLog);
   await app.register(formbody, { parser: createFormParser() });
   await app.register(websocket, { options: { maxPayload: MAX_WS_PAYLOAD_BYTES } });
@@ -89,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         onError: deps.config.twilio.verifyOnError,
       })
     : undefined;
-  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, admissions, verifier, peerLog });
+  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, admissions, verifier, peerLog, guard });
   registerMediaRoute(app, {
     config: deps.config,
     callHandler,
@@ -97,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     admissions,
     peerLog,
+    guard,
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
     ...(deps.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: deps.decorateMediaSocket }),
   });

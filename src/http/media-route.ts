@@ -16,6 +16,7 @@ import { wrapWebSocket, type MediaSocket } from '../telephony/media-socket.js';
 import { TwilioMediaTransport } from '../telephony/media-transport.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import type { StreamStart } from '../telephony/twilio-messages.js';
+import type { ConnectionGuard } from './connection-guard.js';
 import { MEDIA_STREAM_PATH } from '../telephony/twiml.js';
 import { upgradeSignatureHook } from './twilio-signature-hook.js';
 
@@ -32,6 +33,8 @@ export interface MediaRouteOptions {
   readonly admissions: CallAdmissionStore;
   /** Rate-limits the lines a socket can trigger before it is authenticated. */
   readonly peerLog: RateLimitedLog;
+  /** Told when a stream presented a valid token: its connection is authenticated. */
+  readonly guard?: ConnectionGuard | undefined;
   readonly handshakeTimeoutMs?: number;
   readonly decorateMediaSocket?: MediaSocketDecorator;
 }
@@ -48,19 +51,21 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
       logger: request.log as Logger,
       peerLog: options.peerLog,
       ...(options.handshakeTimeoutMs === undefined ? {} : { timeoutMs: options.handshakeTimeoutMs }),
-      onStart: (start) => acceptStream(mediaSocket, start, request.log as Logger, options),
+      onStart: (start) => {
+        if (acceptStream(mediaSocket, start, request.log as Logger, options)) options.guard?.trust(request.raw.socket);
+      },
     });
   });
 }
 
-/** Runs synchronously on `start`, so frames after it reach the transport's listener. */
-function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): void {
+/** Runs synchronously on `start`, so frames after it reach the transport's listener; true when the token was valid. */
+function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): boolean {
   const logger = requestLogger.child({ callSid: start.callSid, streamSid: start.streamSid });
   const verdict = options.tokenStore.consume(start.callSid, start.customParameters.token);
   if (!verdict.ok) {
     options.peerLog.warn({ callSid: start.callSid, reason: verdict.reason }, 'media stream token refused');
     socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
-    return;
+    return false;
   }
   // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
   options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
@@ -72,4 +77,5 @@ function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Lo
     logger.error({ err: error }, 'call handler failed on stream start; closing the stream');
     transport.close('handler failed');
   }
+  return true;
 }

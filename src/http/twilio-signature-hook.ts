@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimitedLog } from '../rate-limited-log.js';
+import type { ConnectionGuard } from './connection-guard.js';
 import { isValidTwilioSignature, mediaSignedUrl, webhookSignedUrl, type SignedParams } from '../telephony/signature.js';
 
 /** Header Twilio signs every webhook and media upgrade with. */
@@ -40,13 +41,20 @@ async function refuse(request: FastifyRequest, reply: FastifyReply, kind: string
 }
 
 /** Checks a form-encoded webhook against `publicBaseUrl` + path (+ query) and its form parameters. */
-export function webhookSignatureHook(authToken: string, publicBaseUrl: string, peerLog?: RateLimitedLog): SignatureHook {
+export function webhookSignatureHook(
+  authToken: string,
+  publicBaseUrl: string,
+  peerLog?: RateLimitedLog,
+  guard?: ConnectionGuard,
+): SignatureHook {
   return async function verifyWebhookSignature(request, reply) {
     const url = webhookSignedUrl(publicBaseUrl, request.url);
     const params = formParams(request.body);
     if (params === undefined || !isValidTwilioSignature(authToken, signatureOf(request), url, params)) {
       await refuse(request, reply, 'webhook', peerLog);
+      return;
     }
+    guard?.trust(request.raw.socket);
   };
 }
 

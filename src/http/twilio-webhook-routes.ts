@@ -11,6 +11,7 @@ import type { CallStatusVerifier } from '../telephony/call-status-verifier.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { STREAM_ENDED_PATH, renderConnectStream, renderEmptyResponse, renderSayAndHangup } from '../telephony/twiml.js';
 import { formField, formFields } from './form-fields.js';
+import type { ConnectionGuard } from './connection-guard.js';
 import { requireFormContentType, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { webhookSignatureHook } from './twilio-signature-hook.js';
 
@@ -32,17 +33,19 @@ export interface TwilioWebhookRoutesOptions {
   readonly verifier?: CallStatusVerifier | undefined;
   /** Rate-limits the lines a request can trigger. */
   readonly peerLog: RateLimitedLog;
+  /** Told when a connection carried a correctly signed request. */
+  readonly guard?: ConnectionGuard | undefined;
 }
 
 /** Registers `POST /twilio/voice`, `POST /twilio/stream-ended` and `POST /twilio/status`. */
 export function registerTwilioWebhookRoutes(app: FastifyInstance, options: TwilioWebhookRoutesOptions): void {
-  const { config, callHandler, tokenStore, admissions, verifier, peerLog } = options;
+  const { config, callHandler, tokenStore, admissions, verifier, peerLog, guard } = options;
   // Order per request: content type (415) before the body is read, size (413) and field count (400) while it is
   // parsed, then the signature (403): a flood of junk never reaches the signature's work.
   const routeOptions = {
     onRequest: requireFormContentType,
     bodyLimit: TWILIO_FORM_MAX_BODY_BYTES,
-    preValidation: webhookSignatureHook(config.twilio.authToken, config.publicBaseUrl, peerLog),
+    preValidation: webhookSignatureHook(config.twilio.authToken, config.publicBaseUrl, peerLog, guard),
   };
 
   app.post(VOICE_PATH, routeOptions, async function answerCall(request, reply) {
