@@ -70,6 +70,8 @@ export interface MediaTransportStats {
   readonly foreignStreamMessages: number;
   readonly droppedInboundChunks: number;
   readonly silenceFilledMs: number;
+  /** Silence timestamp gaps asked for but not produced: beyond the wall-clock time received, or over 1 s at once. */
+  readonly silenceRefusedMs: number;
   readonly staleMarkEchoes: number;
   readonly droppedOutboundMs: number;
   readonly sentMediaMessages: number;
@@ -104,6 +106,7 @@ export class TwilioMediaTransport implements AudioSink {
     foreignStreamMessages: 0,
     droppedInboundChunks: 0,
     silenceFilledMs: 0,
+    silenceRefusedMs: 0,
     staleMarkEchoes: 0,
     droppedOutboundMs: 0,
     sentMediaMessages: 0,
@@ -128,6 +131,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#decoder = new InboundAudioDecoder({
       upsampler: options.upsampler ?? createUpsampler8kTo24k(),
       onPcm: (pcm) => this.#enqueueInbound(pcm),
+      now: () => this.#clock.now(),
     });
     this.#encoder = new OutboundAudioEncoder({
       downsampler: options.downsampler ?? createDownsampler24kTo8k(),
@@ -270,6 +274,10 @@ export class TwilioMediaTransport implements AudioSink {
         if (outcome.filledMs > 0) {
           this.#stats.silenceFilledMs += outcome.filledMs;
           this.#peerLog.debug({ filledMs: outcome.filledMs, timestampMs }, 'inbound gap filled with silence');
+        }
+        if (outcome.unfilledMs > 0) {
+          this.#stats.silenceRefusedMs += outcome.unfilledMs;
+          this.#peerLog.warn({ unfilledMs: outcome.unfilledMs, silenceRefusedMs: this.#stats.silenceRefusedMs }, 'inbound timestamp gap not filled');
         }
         return;
       case 'too-large':

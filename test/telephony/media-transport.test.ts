@@ -72,6 +72,43 @@ describe('TwilioMediaTransport inbound', () => {
     expect(transport.stats().silenceFilledMs).toBe(60);
   });
 
+  it('bounds gap filling by wall-clock time: timestamps jumping +1000 ms per 20 ms frame add no invented audio', async () => {
+    const { socket, clock, transport, lines } = setup();
+    const frames = 490; // 9.8 s of caller audio
+    const consumed = drain(transport.inboundAudio());
+    for (let i = 0; i < frames; i++) {
+      socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 1020 * i, bytes: toneFrame(i) }));
+      clock.advance(20);
+      // Let the consumer keep up, as the Realtime pump does.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: frames + 2 }));
+    const producedMs = (await consumed).reduce((n, c) => n + c.length, 0) / 24;
+    // Before: 9.8 s became 491 s. Now at most the wall-clock time received plus the 200 ms slack.
+    expect(producedMs).toBeLessThanOrEqual(frames * 20 + 200);
+    expect(producedMs).toBeGreaterThanOrEqual(frames * 20);
+    expect(transport.stats().droppedInboundChunks).toBe(0);
+    const stats = transport.stats();
+    expect(stats.silenceFilledMs).toBeLessThanOrEqual(200);
+    expect(stats.silenceRefusedMs).toBeGreaterThanOrEqual((frames - 1) * 1000 - 200);
+    expect(lines.filter((l) => l.msg === 'inbound timestamp gap not filled').length).toBeLessThanOrEqual(5);
+  });
+
+  it('still fills a real gap: frames that stopped coming for 300 ms of wall-clock time', async () => {
+    const { socket, clock, transport } = setup();
+    const consumed = drain(transport.inboundAudio());
+    for (let i = 0; i < 10; i++) {
+      socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 20 * i, bytes: toneFrame(i) }));
+      clock.advance(20);
+    }
+    clock.advance(300);
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 12, chunk: 26, timestampMs: 52 + 20 * 25, bytes: toneFrame(25) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 13 }));
+    await consumed;
+    expect(transport.stats().silenceFilledMs).toBe(300);
+    expect(transport.stats().silenceRefusedMs).toBe(0);
+  });
+
   it('does not fill when frames arrive late or in bursts with contiguous timestamps', async () => {
     const { socket, clock, transport } = setup();
     for (let i = 0; i < 3; i++) socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 155 + 20 * i, bytes: toneFrame(i) }));
