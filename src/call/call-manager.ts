@@ -205,6 +205,9 @@ export class CallManager implements CallHandler {
       voice: config.openai.voice,
       apiKey: config.openai.apiKey,
       url: config.openai.realtimeUrl,
+      connectTimeoutMs: config.liveness.realtimeConnectTimeoutMs,
+      pingIntervalMs: config.liveness.realtimePingIntervalMs,
+      pongTimeoutMs: config.liveness.realtimePongTimeoutMs,
       ...(tools ? { tools } : {}),
       logger,
     });

@@ -23,6 +23,8 @@ export interface RealtimeFakeServerOptions {
   readonly vad?: Partial<EnergyVadOptions>;
   /** Audio deltas still sent after a `response.cancel` arrives (default 0). */
   readonly deltasAfterCancel?: number;
+  /** Accept every upgrade and then read and send nothing at all (pings go unanswered): a stalled server. */
+  readonly stallOnAccept?: boolean;
 }
 
 /** One recorded event and the connection (0-based, in accept order) it belongs to. */
@@ -130,6 +132,15 @@ export class RealtimeFakeServer {
     return this.waitFor(this.serverLog, this.serverWaiters, match, timeoutMs);
   }
 
+  /**
+   * Stalls every open connection: the server stops reading (so pings go unanswered) and sends nothing more, while
+   * the sockets stay open, as a hung server or a dead path looks from the client.
+   */
+  stall(): void {
+    for (const connection of this.connections) connection.dispose();
+    for (const socket of this.sockets) pauseReading(socket);
+  }
+
   /** Closes every client socket from the server side (a remote hang-up), keeping the server listening. */
   dropConnections(code = 1011, reason = 'server closed the session'): void {
     for (const socket of this.sockets) socket.close(code, reason);
@@ -149,6 +160,10 @@ export class RealtimeFakeServer {
     this.authorizations.push(authorization);
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
+    if (this.options.stallOnAccept) {
+      pauseReading(socket);
+      return;
+    }
     const connection = new FakeRealtimeConnection(socket, {
       script: this.options.script ?? {},
       chunkMs: this.options.chunkMs ?? 100,
@@ -197,4 +212,9 @@ export class RealtimeFakeServer {
       waiters.add(waiter);
     });
   }
+}
+
+/** Stops reading a server-side socket (`ws` keeps the net.Socket as `_socket`): nothing it is sent gets answered. */
+function pauseReading(socket: WebSocket): void {
+  (socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
 }

@@ -24,6 +24,11 @@ export interface FakeResponseScript {
   /** Length of the generated tone when `audio` is absent (default 1000 ms). */
   readonly durationMs?: number;
   readonly toolCall?: FakeToolCallScript;
+  /**
+   * Fault injection: `stall` sends `response.created` and then nothing for this response (it stays active until
+   * cancelled); `fail` sends `response.created`, an `error` and `response.done` with status `failed`.
+   */
+  readonly fault?: 'stall' | 'fail';
 }
 
 /** One caller turn: what the transcriber hears and how the model answers. */
