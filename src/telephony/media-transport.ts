@@ -99,6 +99,7 @@ export class TwilioMediaTransport implements AudioSink {
   #flushTimer: TimerHandle | undefined;
   #stopped = false;
   #closed = false;
+  #lastMessageAt: number;
   #closeRequested = false;
   #stats = {
     inboundFrames: 0,
@@ -118,6 +119,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#peerLog = new RateLimitedLog({ logger: options.logger, clock: this.#clock });
+    this.#lastMessageAt = this.#clock.now();
     this.#events = new TransportEventEmitter(options.logger);
     this.#flushDelayMs = options.outboundFlushDelayMs ?? OUTBOUND_FLUSH_DELAY_MS;
     this.#chunkMs = options.outboundChunkMs ?? OUTBOUND_CHUNK_MS;
@@ -155,6 +157,11 @@ export class TwilioMediaTransport implements AudioSink {
   /** Snapshot of the drop and traffic counters. */
   stats(): MediaTransportStats {
     return { ...this.#stats, droppedInboundChunks: this.#queue.droppedChunks };
+  }
+
+  /** Clock time of the latest message from Twilio (construction time before the first): the media watchdog reads it. */
+  get lastMessageAt(): number {
+    return this.#lastMessageAt;
   }
 
   /** True once Twilio sent `stop` or the socket closed: outbound audio is dropped from then on. */
@@ -219,6 +226,7 @@ export class TwilioMediaTransport implements AudioSink {
   }
 
   readonly #onMessage = (text: string): void => {
+    this.#lastMessageAt = this.#clock.now();
     let event: TwilioEvent | undefined;
     try {
       event = parseTwilioMessage(text);
