@@ -44,10 +44,30 @@ export function createFormParser(maxFields: number = TWILIO_FORM_MAX_FIELDS): (b
   };
 }
 
-/** onRequest hook: anything but `application/x-www-form-urlencoded` is refused with 415 before its body is read. */
-export async function requireFormContentType(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/**
+ * onRequest hook, before the body is read: anything but `application/x-www-form-urlencoded` gets 415, a declared
+ * `Content-Length` over the limit 413. (A chunked body over the limit is cut off by the route's `bodyLimit`.)
+ */
+export async function screenTwilioRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const type = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
   if (type !== FORM_CONTENT_TYPE) {
     await reply.code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: `Twilio webhooks are ${FORM_CONTENT_TYPE}` });
+    return;
   }
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > TWILIO_FORM_MAX_BODY_BYTES) {
+    // Not a byte of the body is read: the socket goes as soon as the answer is written.
+    reply.raw.once('finish', () => request.raw.socket?.destroy());
+    await reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: `Twilio webhooks are at most ${TWILIO_FORM_MAX_BODY_BYTES} bytes` });
+  }
+}
+
+/**
+ * onSend hook: a refused request's connection is closed after the answer. Its body is still on the wire (up to
+ * 1 MiB in the flood this guards against); keeping the connection alive would make Node read and discard all of
+ * it before the next request.
+ */
+export async function closeAfterRefusal(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (reply.statusCode === 400 || reply.statusCode === 413 || reply.statusCode === 415) reply.header('connection', 'close');
+  return payload;
 }

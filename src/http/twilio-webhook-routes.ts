@@ -12,7 +12,7 @@ import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { STREAM_ENDED_PATH, renderConnectStream, renderEmptyResponse, renderSayAndHangup } from '../telephony/twiml.js';
 import { formField, formFields } from './form-fields.js';
 import type { ConnectionGuard } from './connection-guard.js';
-import { requireFormContentType, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
+import { closeAfterRefusal, screenTwilioRequest, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { webhookSignatureHook } from './twilio-signature-hook.js';
 
 /** Path of the voice webhook a Twilio number points at. */
@@ -43,7 +43,8 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
   // Order per request: content type (415) before the body is read, size (413) and field count (400) while it is
   // parsed, then the signature (403): a flood of junk never reaches the signature's work.
   const routeOptions = {
-    onRequest: requireFormContentType,
+    onRequest: screenTwilioRequest,
+    onSend: closeAfterRefusal,
     bodyLimit: TWILIO_FORM_MAX_BODY_BYTES,
     preValidation: webhookSignatureHook(config.twilio.authToken, config.publicBaseUrl, peerLog, guard),
   };

@@ -15,6 +15,8 @@ export interface DriverOptions {
 }
 
 export interface TwilioDriver {
+  /** performance.now() when each inbound 20 ms frame was sent (index = frame number from 0). */
+  readonly frameSentAt: number[];
   /** Date.now() of every `media` message the bot sent. */
   readonly mediaAt: number[];
   /** Date.now() when the server closed the media socket, once it did. */
@@ -51,6 +53,7 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
   });
   const streamSid = `MZ${options.callSid.slice(2)}`;
   const driver: TwilioDriver = {
+    frameSentAt: [],
     mediaAt: [],
     closedAt: undefined,
     closeCode: undefined,
@@ -81,11 +84,12 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
   ws.send(JSON.stringify(wire.connected()));
   ws.send(JSON.stringify(wire.start({ streamSid, callSid: options.callSid, customParameters: { token, callSid: options.callSid } })));
   let sequence = 2;
-  const startedAt = performance.now();
   const timer = setInterval(() => {
     if (ws.readyState !== WebSocket.OPEN) return;
-    const n = sequence - 1;
-    ws.send(JSON.stringify(wire.media({ streamSid, sequenceNumber: sequence++, chunk: n, timestampMs: Math.round(performance.now() - startedAt), bytes: SILENCE_FRAME })));
+    const n = sequence - 2;
+    // Contiguous timestamps, as Twilio stamps its frames: a late timer is late delivery, not a gap to fill.
+    driver.frameSentAt.push(performance.now());
+    ws.send(JSON.stringify(wire.media({ streamSid, sequenceNumber: sequence++, chunk: n + 1, timestampMs: 52 + 20 * n, bytes: SILENCE_FRAME })));
   }, 20);
   return driver;
 }

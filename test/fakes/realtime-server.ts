@@ -4,6 +4,7 @@
  * recorded for assertions. No test-runner imports, so `scripts/` can use it too.
  */
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeRealtimeConnection, type WireEvent } from './realtime/fake-connection.js';
 import type { EnergyVadOptions } from './realtime/energy-vad.js';
@@ -34,6 +35,8 @@ export interface RecordedEvent {
   readonly seq: number;
   readonly direction: 'client' | 'server';
   readonly event: WireEvent;
+  /** `performance.now()` when the server received or sent it (latency measurements). */
+  readonly atMs: number;
 }
 
 type Waiter = { readonly match: (record: RecordedEvent) => boolean; readonly resolve: (record: RecordedEvent) => void };
@@ -172,9 +175,9 @@ export class RealtimeFakeServer {
       deltasAfterCancel: this.options.deltasAfterCancel ?? 0,
       nextId: (prefix) => `${prefix}_${(++this.idCounter).toString().padStart(6, '0')}`,
       onClientEvent: (event) =>
-        this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event }),
+        this.record(this.clientLog, this.clientWaiters, { connection: index, seq: this.seq++, direction: 'client', event, atMs: performance.now() }),
       onServerEvent: (event) =>
-        this.record(this.serverLog, this.serverWaiters, { connection: index, seq: this.seq++, direction: 'server', event }),
+        this.record(this.serverLog, this.serverWaiters, { connection: index, seq: this.seq++, direction: 'server', event, atMs: performance.now() }),
     });
     this.connections.push(connection);
   }
