@@ -204,7 +204,8 @@ export class CallManager implements CallHandler {
   streamEndedTwiml(callSid: string): string | undefined {
     // A call closed at its maximum duration hears its agent's closing line; every other end the default apology.
     const ended = this.#endedReasons.get(callSid);
-    this.#log.info({ callSid, reason: ended?.reason }, 'stream-ended fallback requested');
+    // Debug: the request can be replayed; the route writes the rate-limited line.
+    this.#log.debug({ callSid, reason: ended?.reason }, 'stream-ended fallback requested');
     if (ended?.reason === 'max_duration') {
       return renderSayAndHangup(callSettingsFor(this.#options.catalogue, ended.agent).maxDuration.closingLine);
     }

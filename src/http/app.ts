@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const registry = deps.outbound ? (deps.outbound.registry ?? new OutboundCallRegistry(clock)) : undefined;
   const callHandler = registry ? withOutboundStatus(deps.callHandler, registry) : deps.callHandler;
   if (deps.outbound && registry) {
-    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokenStore, registry, agents: deps.outbound.agents });
+    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokenStore, registry, agents: deps.outbound.agents, peerLog });
   }
   const verifier = deps.callStatusLookup
     ? new CallStatusVerifier({

@@ -95,7 +95,8 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
     } catch (error) {
       request.log.error({ err: error, callSid }, 'call handler failed to choose the stream-ended TwiML');
     }
-    request.log.info({ callSid, custom: twiml !== undefined }, 'stream ended; returning fallback TwiML');
+    // A signed request can be replayed at will: its line is rate-limited like any other a peer can trigger.
+    peerLog.info({ callSid, custom: twiml !== undefined }, 'stream ended; returning fallback TwiML');
     return reply.type(XML).send(twiml ?? renderSayAndHangup());
   });
 
@@ -108,7 +109,7 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
       streamEvent: params.StreamEvent,
       params,
     };
-    request.log.info(
+    peerLog.info(
       { callSid: status.callSid, callStatus: status.callStatus, streamSid: status.streamSid, streamEvent: status.streamEvent },
       'twilio status callback',
     );
