@@ -4,7 +4,7 @@
  */
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { OutboundCallRegistry } from '../actions/outbound-call-registry.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
@@ -68,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = deps.config.http;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // Fastify's own per-request lines are off; `registerRequestLog` writes them rate-limited.
+    logController: new LogController({ disableRequestLogging: true }),
     // No route takes a body larger than a webhook; the Twilio routes set their own (smaller) limit too.
     bodyLimit: 4 * TWILIO_FORM_MAX_BODY_BYTES,
     // Fastify's defaults are no limits at all: an idle or trickling client would hold its socket forever.

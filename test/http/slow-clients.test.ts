@@ -24,6 +24,7 @@ async function open(port: number): Promise<net.Socket & { closedAt?: number }> {
   const socket = net.connect({ host: '127.0.0.1', port }) as net.Socket & { closedAt?: number };
   sockets.push(socket);
   socket.on('error', () => undefined);
+  socket.resume(); // read what the server sends (a 408), or its graceful close would go unseen
   socket.on('close', () => {
     socket.closedAt = performance.now();
   });
@@ -54,6 +55,14 @@ describe('slow and idle clients', () => {
     const socket = await open(port);
     await until(() => socket.closedAt !== undefined, 4_000);
     expect((socket.closedAt ?? Infinity) - started).toBeGreaterThanOrEqual(1_400);
+    expect((socket.closedAt ?? Infinity) - started).toBeLessThan(3_000);
+  });
+
+  it('closes a connection that sends nothing at the headers timeout, counted from the connection', async () => {
+    const { port } = await listen({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_IDLE_TIMEOUT_MS: '20000' });
+    const started = performance.now();
+    const socket = await open(port);
+    await until(() => socket.closedAt !== undefined, 4_000);
     expect((socket.closedAt ?? Infinity) - started).toBeLessThan(3_000);
   });
 
