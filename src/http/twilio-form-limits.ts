@@ -49,6 +49,8 @@ export function createFormParser(maxFields: number = TWILIO_FORM_MAX_FIELDS): (b
  * `Content-Length` over the limit 413. (A chunked body over the limit is cut off by the route's `bodyLimit`.)
  */
 export async function screenTwilioRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Only a POST carries a form; a GET webhook's parameters are in its query string and it has no body to screen.
+  if (request.method !== 'POST') return;
   const type = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
   if (type !== FORM_CONTENT_TYPE) {
     await reply.code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: `Twilio webhooks are ${FORM_CONTENT_TYPE}` });
