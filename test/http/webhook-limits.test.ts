@@ -53,6 +53,7 @@ describe('Twilio webhook limits, before any signature work', () => {
       payload,
     });
     const elapsedMs = performance.now() - started;
+    console.info(`[measure] 1 MiB body of 128k fields -> ${res.statusCode} in ${elapsedMs.toFixed(1)} ms`);
     expect(res.statusCode).toBe(413);
     expect(elapsedMs).toBeLessThan(100);
     expect(t.lines.some((l) => l.msg === 'twilio signature refused')).toBe(false);
