@@ -107,6 +107,13 @@ export const openaiApiKey = notPlaceholder('OPENAI_API_KEY', (v) => v.regex(/^\S
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** Whole milliseconds in [min, max], defaulting to `fallback` when unset or empty. */
+const millis = (min: number, max: number, fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(fallback));
+/** A whole count in [min, max]. */
+const count = (min: number, max: number, fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(fallback));
+
 const EnvSchema = z
   .object({
     PORT: z.preprocess((v) => (v === '' ? undefined : v), port.default(5050)),
@@ -134,6 +141,20 @@ const EnvSchema = z
     ),
     LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
     ...callRecordEnv,
+    // Hardening (README "Security and limits"): HTTP timeouts, REST verification of new calls, liveness watchdogs.
+    HTTP_HEADERS_TIMEOUT_MS: millis(1_000, 60_000, 10_000),
+    HTTP_REQUEST_TIMEOUT_MS: millis(1_000, 120_000, 15_000),
+    HTTP_IDLE_TIMEOUT_MS: millis(1_000, 120_000, 20_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: millis(1_000, 120_000, 5_000),
+    HTTP_MAX_REQUESTS_PER_SOCKET: count(1, 100_000, 100),
+    MAX_UNAUTHENTICATED_SOCKETS: count(1, 100_000, 200),
+    TWILIO_VERIFY_TIMEOUT_MS: millis(100, 10_000, 2_000),
+    TWILIO_VERIFY_ON_ERROR: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['answer', 'refuse']).default('answer')),
+    REALTIME_CONNECT_TIMEOUT_MS: millis(500, 60_000, 5_000),
+    REALTIME_PING_INTERVAL_MS: millis(500, 60_000, 5_000),
+    REALTIME_PONG_TIMEOUT_MS: millis(500, 60_000, 5_000),
+    RESPONSE_WATCHDOG_MS: millis(500, 60_000, 8_000),
+    MEDIA_WATCHDOG_MS: millis(500, 60_000, 5_000),
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -160,6 +181,34 @@ export interface Config {
     readonly accountSid: string | undefined;
     readonly authToken: string;
     readonly phoneNumber: string | undefined;
+    /** Deadline of the REST check of a new CallSid (with `accountSid` set). */
+    readonly verifyTimeoutMs: number;
+    /** What a failed or late REST check does: answer the call anyway, or refuse it. */
+    readonly verifyOnError: 'answer' | 'refuse';
+  };
+  /** Limits of the public HTTP server (slow or idle clients, socket counts). */
+  readonly http: {
+    /** A request's headers must be complete within this (slowloris). */
+    readonly headersTimeoutMs: number;
+    /** A whole request (headers and body) must arrive within this. */
+    readonly requestTimeoutMs: number;
+    /** A connection with no traffic at all is closed after this. */
+    readonly idleTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    readonly keepAliveTimeoutMs: number;
+    readonly maxRequestsPerSocket: number;
+    /** Connections that have not yet passed a Twilio signature (and stream token) held at once; more are dropped. */
+    readonly maxUnauthenticatedSockets: number;
+  };
+  /** Deadlines that keep both sockets of a call alive or end the call: the caller never sits in dead air. */
+  readonly liveness: {
+    readonly realtimeConnectTimeoutMs: number;
+    readonly realtimePingIntervalMs: number;
+    readonly realtimePongTimeoutMs: number;
+    /** A requested or started response with no event for this long is retried once, then the call is handed over. */
+    readonly responseWatchdogMs: number;
+    /** A live stream with no Twilio message for this long ends the call. */
+    readonly mediaWatchdogMs: number;
   };
   readonly openai: {
     readonly apiKey: string | undefined;
@@ -234,6 +283,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN,
       phoneNumber: e.TWILIO_PHONE_NUMBER,
+      verifyTimeoutMs: e.TWILIO_VERIFY_TIMEOUT_MS,
+      verifyOnError: e.TWILIO_VERIFY_ON_ERROR,
+    },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
+      maxUnauthenticatedSockets: e.MAX_UNAUTHENTICATED_SOCKETS,
+    },
+    liveness: {
+      realtimeConnectTimeoutMs: e.REALTIME_CONNECT_TIMEOUT_MS,
+      realtimePingIntervalMs: e.REALTIME_PING_INTERVAL_MS,
+      realtimePongTimeoutMs: e.REALTIME_PONG_TIMEOUT_MS,
+      responseWatchdogMs: e.RESPONSE_WATCHDOG_MS,
+      mediaWatchdogMs: e.MEDIA_WATCHDOG_MS,
     },
     openai: {
       apiKey: e.OPENAI_API_KEY,

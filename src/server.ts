@@ -21,6 +21,7 @@ import type { ServiceEvent } from './service/service-events.js';
 import { systemClock, type Clock } from './telephony/clock.js';
 import { startCallTelemetry, type CallTelemetry } from './telemetry/call-telemetry.js';
 import type { CallRecordStore } from './records/call-record-store.js';
+import { twilioCallStatusLookup, type CallStatusLookup } from './telephony/call-status-verifier.js';
 
 /** How often old orchestrator threads are pruned while the server runs (also once at boot). */
 export const THREAD_PRUNE_INTERVAL_MS = MS_PER_DAY / 4;
@@ -47,6 +48,11 @@ export interface VoiceBotOptions {
   readonly prewarm?: boolean;
   /** Call record store (tests pass a memory one); opened from `DATABASE_URL` / `DATA_DIR` when omitted. */
   readonly recordStore?: CallRecordStore;
+  /**
+   * Twilio REST lookup of a call's status, used to verify a new CallSid before it is answered (tests pass a fake);
+   * built from `TWILIO_ACCOUNT_SID` when omitted, none without it.
+   */
+  readonly callStatusLookup?: CallStatusLookup;
 }
 
 /** The assembled server, not yet listening. */
@@ -70,11 +76,9 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   let telemetry: CallTelemetry | undefined;
   try {
     telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
-    const callControl =
-      options.callControl ??
-      (config.twilio.accountSid
-        ? createTwilioCallControl({ client: twilio(config.twilio.accountSid, config.twilio.authToken), logger })
-        : undefined);
+    const restClient = config.twilio.accountSid ? twilio(config.twilio.accountSid, config.twilio.authToken) : undefined;
+    const callControl = options.callControl ?? (restClient ? createTwilioCallControl({ client: restClient, logger }) : undefined);
+    const callStatusLookup = options.callStatusLookup ?? (restClient ? twilioCallStatusLookup(restClient) : undefined);
     if (!callControl) {
       logger.warn('TWILIO_ACCOUNT_SID is not set: calls have no telephony tools (hang-up, transfer, keypad digits), and the agents are told so');
     }
@@ -103,6 +107,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
+      ...(callStatusLookup ? { callStatusLookup } : {}),
       ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
       routes: telemetry.routes,
     });

@@ -25,6 +25,34 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('applies the hardening defaults: every liveness deadline at most 10 s, idle connections closed within 30 s', () => {
+    const config = loadConfig(BASE);
+    expect(config.liveness).toEqual({
+      realtimeConnectTimeoutMs: 5_000,
+      realtimePingIntervalMs: 5_000,
+      realtimePongTimeoutMs: 5_000,
+      responseWatchdogMs: 8_000,
+      mediaWatchdogMs: 5_000,
+    });
+    expect(config.http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000,
+      idleTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 5_000,
+      maxRequestsPerSocket: 100,
+      maxUnauthenticatedSockets: 200,
+    });
+    expect(config.twilio).toMatchObject({ verifyTimeoutMs: 2_000, verifyOnError: 'answer' });
+  });
+
+  it('names the variable when a hardening setting is out of range or malformed', () => {
+    expect(() => loadConfig({ ...BASE, RESPONSE_WATCHDOG_MS: 'soon' })).toThrow(/RESPONSE_WATCHDOG_MS/);
+    expect(() => loadConfig({ ...BASE, MEDIA_WATCHDOG_MS: '100' })).toThrow(/^Invalid configuration: MEDIA_WATCHDOG_MS .*500/);
+    expect(() => loadConfig({ ...BASE, TWILIO_VERIFY_ON_ERROR: 'maybe' })).toThrow(/TWILIO_VERIFY_ON_ERROR/);
+    expect(() => loadConfig({ ...BASE, MAX_UNAUTHENTICATED_SOCKETS: '0' })).toThrow(ConfigError);
+    expect(loadConfig({ ...BASE, REALTIME_PONG_TIMEOUT_MS: '' }).liveness.realtimePongTimeoutMs).toBe(5_000);
+  });
+
   it('returns a deeply frozen object', () => {
     const config = loadConfig(BASE);
     expect(Object.isFrozen(config)).toBe(true);
@@ -139,6 +167,8 @@ describe('loadConfig', () => {
       accountSid: 'AC0123456789abcdef0123456789abcdef',
       authToken: '0123456789ABCDEF0123456789abcdef',
       phoneNumber: '+14155550123',
+      verifyTimeoutMs: 2_000,
+      verifyOnError: 'answer',
     });
     expect(config.openai.apiKey).toBe('sk-proj-Abc_123-xyz');
   });

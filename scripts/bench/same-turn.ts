@@ -30,7 +30,7 @@ import { runSimulatedCall, type SimCallResult } from '../sim-caller/sim-caller.j
 import { quantile } from './measure.js';
 
 const PUBLIC_BASE_URL = 'https://bench.invalid';
-const AUTH_TOKEN = 'bench-auth-token';
+const AUTH_TOKEN = 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c';
 const LEAD_IN_MS = 3_000;
 const PAUSE_MS = 4_500;
 

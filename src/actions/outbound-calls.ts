@@ -52,7 +52,7 @@ export async function placeOutboundCall(request: OutboundCallRequest, deps: Outb
     machineDetection: request.machineDetection,
   });
   if (!result.ok) {
-    deps.tokenStore.consume(provisionalKey, undefined);
+    deps.tokenStore.revoke(provisionalKey);
     return result;
   }
   if (!deps.tokenStore.rebind(provisionalKey, result.callSid, OUTBOUND_STREAM_TOKEN_TTL_MS)) {

@@ -4,7 +4,7 @@
  * on shutdown. Per-call state lives in the sessions; the manager only indexes them by CallSid.
  */
 import { attachCallActions, type AttachedCallActions } from '../actions/call-actions-wiring.js';
-import { grantedToolNames } from '../actions/call-settings.js';
+import { callSettingsFor, grantedToolNames } from '../actions/call-settings.js';
 import { Keypad } from '../actions/keypad.js';
 import { createCallTools } from '../actions/call-tools.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
@@ -24,8 +24,10 @@ import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '.
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
 import type { CallObserver } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
-import { CONTEXT_PARAMETER_PREFIX } from '../telephony/twiml.js';
+import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml.js';
+import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
+import { ResponseWatchdog } from './response-watchdog.js';
 
 /** Builds one Realtime connection; production passes the real `RealtimeClient`, tests may wrap or fake it. */
 export type RealtimeClientFactory = (options: RealtimeClientOptions) => RealtimeClientLike;
@@ -57,6 +59,18 @@ export interface CallManagerOptions {
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
 const ENDED_CALL_MEMORY_MS = 60_000;
 
+/**
+ * With REST control the call timers end a call at its maximum duration politely (closing line, then a REST
+ * hang-up); the hard stop of the media watchdog follows only this much later, if that path failed.
+ */
+const MAX_DURATION_GRACE_WITH_REST_MS = 30_000;
+
+/** The watchdogs of one live call, stopped at teardown. */
+interface CallWatchdogs {
+  readonly responses: ResponseWatchdog;
+  readonly media: MediaWatchdog;
+}
+
 const defaultClientFactory: RealtimeClientFactory = (options) => new RealtimeClient(options);
 
 /** Owns every call of this process. */
@@ -70,7 +84,8 @@ export class CallManager implements CallHandler {
   readonly #actions = new Map<string, AttachedCallActions>();
   readonly #keypads = new Map<string, Keypad>();
   readonly #running = new Set<Promise<void>>();
-  readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly timer: TimerHandle }>();
+  readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly agent: string; readonly timer: TimerHandle }>();
+  readonly #watchdogs = new Map<string, CallWatchdogs>();
   /** `clock.now()` of each answered voice webhook until its stream starts, for the first-audio log line; bounded. */
   readonly #answeredAt = new Map<string, number>();
   /** The tools every call of this process has: all of them with Twilio REST control, none without. */
@@ -128,17 +143,28 @@ export class CallManager implements CallHandler {
     const prewarmed = this.#prewarmed.adopt(start.callSid);
     const answeredAt = this.#answeredAt.get(start.callSid);
     this.#answeredAt.delete(start.callSid);
-    let client: RealtimeClientLike;
+    let rawClient: RealtimeClientLike;
     let connected: Promise<void>;
     if (prewarmed) {
-      client = prewarmed.client;
+      rawClient = prewarmed.client;
       // A stream that asked for another agent or carries call context gets its instructions once the session is open.
       const prewarmedFits = agent === catalogue.defaultAgent && parameters === undefined;
-      connected = prewarmedFits ? prewarmed.connected : prewarmed.connected.then(() => client.updateInstructions(instructions));
+      const adopted = rawClient;
+      connected = prewarmedFits ? prewarmed.connected : prewarmed.connected.then(() => adopted.updateInstructions(instructions));
     } else {
-      client = this.#buildClient(agent, logger, start.callSid, instructions);
-      connected = client.connect();
+      rawClient = this.#buildClient(agent, logger, start.callSid, instructions);
+      connected = rawClient.connect();
     }
+    const { liveness } = this.#options.config;
+    // Every response of the call is watched: a stalled or failed one is retried once, then the call is handed over.
+    const responses = new ResponseWatchdog({
+      client: rawClient,
+      clock: this.#clock,
+      logger,
+      timeoutMs: liveness.responseWatchdogMs,
+      onGiveUp: () => void session.end('realtime_unresponsive'),
+    });
+    const client = responses.client;
     const greeting = catalogue.agentsByName.get(agent)?.greeting;
     const service = new RealtimeService(
       serviceConfigFrom(this.#options.config, {
@@ -195,6 +221,17 @@ export class CallManager implements CallHandler {
     });
     this.#keypads.set(start.callSid, keypad);
     const control = this.#options.callControl;
+    const media = new MediaWatchdog({
+      lastMessageAt: () => transport.lastMessageAt,
+      clock: this.#clock,
+      logger,
+      silenceTimeoutMs: liveness.mediaWatchdogMs,
+      maxDurationMs: () => callSettingsFor(catalogue, session.agent).maxDuration.minutes * 60_000,
+      graceMs: control ? MAX_DURATION_GRACE_WITH_REST_MS : 0,
+      onExpired: (reason) => void session.end(reason),
+    });
+    this.#watchdogs.set(start.callSid, { responses, media });
+    media.start();
     if (control) {
       const attached = attachCallActions({
         callSid: start.callSid,
@@ -219,9 +256,13 @@ export class CallManager implements CallHandler {
   }
 
   streamEndedTwiml(callSid: string): string | undefined {
-    // Every way a stream ends on our side today warrants the default apology and hang-up; the reason is logged.
-    const reason = this.#endedReasons.get(callSid)?.reason;
-    this.#log.info({ callSid, reason }, 'stream-ended fallback requested');
+    // A call closed at its maximum duration hears its agent's closing line; every other end the default apology.
+    const ended = this.#endedReasons.get(callSid);
+    // Debug: the request can be replayed; the route writes the rate-limited line.
+    this.#log.debug({ callSid, reason: ended?.reason }, 'stream-ended fallback requested');
+    if (ended?.reason === 'max_duration') {
+      return renderSayAndHangup(callSettingsFor(this.#options.catalogue, ended.agent).maxDuration.closingLine);
+    }
     return undefined;
   }
 
@@ -260,6 +301,9 @@ export class CallManager implements CallHandler {
       voice: config.openai.voice,
       apiKey: config.openai.apiKey,
       url: config.openai.realtimeUrl,
+      connectTimeoutMs: config.liveness.realtimeConnectTimeoutMs,
+      pingIntervalMs: config.liveness.realtimePingIntervalMs,
+      pongTimeoutMs: config.liveness.realtimePongTimeoutMs,
       ...(tools ? { tools } : {}),
       logger,
     });
@@ -268,8 +312,12 @@ export class CallManager implements CallHandler {
   #onEnded(session: CallSession, summary: CallSummary): void {
     if (this.#calls.get(session.callSid) === session) this.#calls.delete(session.callSid);
     // Bounded: the fallback request comes within seconds; forget the reason after a minute.
+    const watchdogs = this.#watchdogs.get(summary.callSid);
+    this.#watchdogs.delete(summary.callSid);
+    watchdogs?.responses.stop();
+    watchdogs?.media.stop();
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
-    this.#endedReasons.set(summary.callSid, { reason: summary.reason, timer });
+    this.#endedReasons.set(summary.callSid, { reason: summary.reason, agent: summary.finalAgent, timer });
     this.#keypads.get(summary.callSid)?.dispose();
     this.#keypads.delete(summary.callSid);
     const attached = this.#actions.get(summary.callSid);

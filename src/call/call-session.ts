@@ -23,7 +23,13 @@ export type CallEndReason =
   | 'realtime_closed'
   | 'realtime_error'
   | 'server_shutdown'
-  | 'handler_failed';
+  | 'handler_failed'
+  /** The response watchdog gave up: a response stalled or failed, and so did its retry. */
+  | 'realtime_unresponsive'
+  /** The media watchdog heard nothing from Twilio for too long. */
+  | 'twilio_silent'
+  /** The hard duration limit closed the stream. */
+  | 'max_duration';
 
 /** A short summary of a finished call, for the log and the call record. */
 export interface CallSummary {

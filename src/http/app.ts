@@ -4,18 +4,24 @@
  */
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { OutboundCallRegistry } from '../actions/outbound-call-registry.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import { systemClock, type Clock } from '../telephony/clock.js';
 import type { MediaSocketDecorator } from './media-route.js';
 import { StreamTokenStore } from '../telephony/stream-token-store.js';
+import { MemoryCallAdmissionStore, type CallAdmissionStore } from '../telephony/call-admission-store.js';
+import { CallStatusVerifier, type CallStatusLookup } from '../telephony/call-status-verifier.js';
 import { registerCallsRoute, withOutboundStatus } from './calls-route.js';
 import { registerHealthRoute } from './health-route.js';
 import { registerMediaRoute } from './media-route.js';
+import { ConnectionGuard } from './connection-guard.js';
+import { registerRequestLog } from './request-log.js';
+import { createFormParser, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
 
 /** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
@@ -33,6 +39,13 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** Stream tokens; one per process by default, injectable so tests can inspect it. */
   readonly tokenStore?: StreamTokenStore;
+  /** The "answered once" record of CallSids; in memory per process by default. */
+  readonly admissions?: CallAdmissionStore;
+  /**
+   * Twilio REST lookup of a call's status (`calls(sid).fetch()`); when set, an unknown CallSid is verified live
+   * before it is answered. Production passes it when Twilio REST credentials are configured.
+   */
+  readonly callStatusLookup?: CallStatusLookup;
   /** How long a media socket may stay without `start` before it is closed. */
   readonly handshakeTimeoutMs?: number;
   /** Wraps each authenticated media socket before the handshake (e.g. the call recorder of `RECORD_CALLS`). */
@@ -52,23 +65,60 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const tokenStore = deps.tokenStore ?? new StreamTokenStore({ ttlMs: deps.config.streamTokenTtlMs, clock });
+  const admissions = deps.admissions ?? new MemoryCallAdmissionStore({ clock, answerWindowMs: deps.config.streamTokenTtlMs });
   // Typed as Fastify's base logger so the instance is the plain `FastifyInstance` the route modules take.
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance });
-  await app.register(formbody);
+  // Every line a peer can trigger goes through one rate-limited log (Fastify's own request lines are off).
+  const peerLog = new RateLimitedLog({ logger: deps.logger, clock });
+  const limits = deps.config.http;
+  const app = Fastify({
+    loggerInstance,
+    // Fastify's own per-request lines are off; `registerRequestLog` writes them rate-limited.
+    logController: new LogController({ disableRequestLogging: true }),
+    // No route takes a body larger than a webhook; the Twilio routes set their own (smaller) limit too.
+    bodyLimit: 4 * TWILIO_FORM_MAX_BODY_BYTES,
+    // Fastify's defaults are no limits at all: an idle or trickling client would hold its socket forever.
+    connectionTimeout: limits.idleTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks the two timeouts above only this often (default 30 s): check every second instead.
+      connectionsCheckingInterval: 1_000,
+    },
+  });
+  const guard = new ConnectionGuard({ maxUnauthenticated: limits.maxUnauthenticatedSockets, peerLog });
+  guard.attach(app.server);
+  registerRequestLog(app, peerLog);
+  await app.register(formbody, { parser: createFormParser() });
   await app.register(websocket, { options: { maxPayload: MAX_WS_PAYLOAD_BYTES } });
   registerHealthRoute(app);
   const registry = deps.outbound ? (deps.outbound.registry ?? new OutboundCallRegistry(clock)) : undefined;
   const callHandler = registry ? withOutboundStatus(deps.callHandler, registry) : deps.callHandler;
   if (deps.outbound && registry) {
-    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokenStore, registry, agents: deps.outbound.agents });
+    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokenStore, registry, agents: deps.outbound.agents, peerLog });
   }
-  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore });
+  const verifier = deps.callStatusLookup
+    ? new CallStatusVerifier({
+        lookup: deps.callStatusLookup,
+        clock,
+        logger: deps.logger,
+        peerLog,
+        timeoutMs: deps.config.twilio.verifyTimeoutMs,
+        onError: deps.config.twilio.verifyOnError,
+      })
+    : undefined;
+  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, admissions, verifier, peerLog, guard });
   registerMediaRoute(app, {
     config: deps.config,
     callHandler,
     tokenStore,
     clock,
+    admissions,
+    peerLog,
+    guard,
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
     ...(deps.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: deps.decorateMediaSocket }),
   });

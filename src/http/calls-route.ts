@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { placeOutboundCall } from '../actions/outbound-calls.js';
 import type { OutboundCallRegistry } from '../actions/outbound-call-registry.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
+import type { RateLimitedLog } from '../rate-limited-log.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CallHandler, StatusCallback } from '../telephony/call-handler.js';
@@ -47,6 +48,8 @@ export interface CallsRouteOptions {
   readonly registry: OutboundCallRegistry;
   /** Agent names an outbound call may ask for (the catalogue's); any snake_case name when omitted. */
   readonly agents?: readonly string[] | undefined;
+  /** Rate-limits the refusal line (anyone can send requests without the key). */
+  readonly peerLog?: RateLimitedLog | undefined;
 }
 
 /** Registers `POST /calls` and `GET /calls/:callSid`. */
@@ -62,7 +65,8 @@ export function registerCallsRoute(app: FastifyInstance, options: CallsRouteOpti
     }
     const presented = bearer(request);
     if (presented === undefined || !keyMatches(presented, expected)) {
-      request.log.warn({ presented: presented !== undefined }, 'outbound call request refused');
+      if (options.peerLog) options.peerLog.warn({ presented: presented !== undefined }, 'outbound call request refused');
+      else request.log.warn({ presented: presented !== undefined }, 'outbound call request refused');
       void reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
       return false;
     }

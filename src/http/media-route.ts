@@ -7,6 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { RateLimitedLog } from '../rate-limited-log.js';
+import type { CallAdmissionStore } from '../telephony/call-admission-store.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import type { Clock } from '../telephony/clock.js';
 import { CLOSE_POLICY_VIOLATION, readHandshake } from '../telephony/media-handshake.js';
@@ -14,6 +16,7 @@ import { wrapWebSocket, type MediaSocket } from '../telephony/media-socket.js';
 import { TwilioMediaTransport } from '../telephony/media-transport.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import type { StreamStart } from '../telephony/twilio-messages.js';
+import type { ConnectionGuard } from './connection-guard.js';
 import { MEDIA_STREAM_PATH } from '../telephony/twiml.js';
 import { upgradeSignatureHook } from './twilio-signature-hook.js';
 
@@ -26,13 +29,19 @@ export interface MediaRouteOptions {
   readonly callHandler: CallHandler;
   readonly tokenStore: StreamTokenStore;
   readonly clock: Clock;
+  /** Told when a stream starts, so its CallSid is never answered again. */
+  readonly admissions: CallAdmissionStore;
+  /** Rate-limits the lines a socket can trigger before it is authenticated. */
+  readonly peerLog: RateLimitedLog;
+  /** Told when a stream presented a valid token: its connection is authenticated. */
+  readonly guard?: ConnectionGuard | undefined;
   readonly handshakeTimeoutMs?: number;
   readonly decorateMediaSocket?: MediaSocketDecorator;
 }
 
 /** Registers the media socket route; `@fastify/websocket` must be registered first. */
 export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOptions): void {
-  const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl);
+  const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl, options.peerLog);
   app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, function mediaStream(socket, request) {
     const raw = wrapWebSocket(socket);
     const mediaSocket = options.decorateMediaSocket ? options.decorateMediaSocket(raw, request.log as Logger) : raw;
@@ -40,21 +49,26 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
       socket: mediaSocket,
       clock: options.clock,
       logger: request.log as Logger,
+      peerLog: options.peerLog,
       ...(options.handshakeTimeoutMs === undefined ? {} : { timeoutMs: options.handshakeTimeoutMs }),
-      onStart: (start) => acceptStream(mediaSocket, start, request.log as Logger, options),
+      onStart: (start) => {
+        if (acceptStream(mediaSocket, start, request.log as Logger, options)) options.guard?.trust(request.raw.socket);
+      },
     });
   });
 }
 
-/** Runs synchronously on `start`, so frames after it reach the transport's listener. */
-function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): void {
+/** Runs synchronously on `start`, so frames after it reach the transport's listener; true when the token was valid. */
+function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): boolean {
   const logger = requestLogger.child({ callSid: start.callSid, streamSid: start.streamSid });
   const verdict = options.tokenStore.consume(start.callSid, start.customParameters.token);
   if (!verdict.ok) {
-    logger.warn({ reason: verdict.reason }, 'media stream token refused');
+    options.peerLog.warn({ callSid: start.callSid, reason: verdict.reason }, 'media stream token refused');
     socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
-    return;
+    return false;
   }
+  // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
+  options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
   const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
   logger.info({ tracks: start.tracks }, 'media stream started');
   try {
@@ -63,4 +77,5 @@ function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Lo
     logger.error({ err: error }, 'call handler failed on stream start; closing the stream');
     transport.close('handler failed');
   }
+  return true;
 }

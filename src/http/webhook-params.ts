@@ -18,11 +18,3 @@ function asParams(value: unknown): SignedParams {
 export function webhookParams(request: FastifyRequest): SignedParams {
   return asParams(request.method === 'GET' ? request.query : request.body);
 }
-
-/**
- * The parameters the signature covers, besides the URL: the form body of a POST; none for a GET, whose query string
- * is already part of the signed URL.
- */
-export function signedWebhookParams(request: FastifyRequest): SignedParams {
-  return request.method === 'GET' ? {} : asParams(request.body);
-}

@@ -18,6 +18,7 @@ import type {
   SendResult,
 } from './realtime-client-events.js';
 import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
+import { startHeartbeat } from './realtime-heartbeat.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
 import { parseRealtimeUsage } from './realtime-usage.js';
 
@@ -26,6 +27,11 @@ const LOCAL_SERVER_API_KEY = 'local-realtime-server';
 
 /** How long `disconnect()` waits for the close handshake before terminating the socket. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 1_000;
+
+/** Defaults of the liveness deadlines (`config.liveness` overrides them in production). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_PING_INTERVAL_MS = 5_000;
+export const DEFAULT_PONG_TIMEOUT_MS = 5_000;
 
 /** Function tools the agent exposes, in the SDK's own type. */
 export type RealtimeTools = RealtimeAgentConfiguration['tools'];
@@ -43,6 +49,12 @@ export interface RealtimeClientOptions {
   readonly logger: Logger;
   readonly turnDetection?: TurnDetectionSettings | undefined;
   readonly transcriptionModel?: string | undefined;
+  /** `connect()` fails after this long (an upgrade never answered, a socket that never opens). */
+  readonly connectTimeoutMs?: number | undefined;
+  /** A ping is sent this long after the last pong. */
+  readonly pingIntervalMs?: number | undefined;
+  /** A ping not answered within this ends the session as failed. */
+  readonly pongTimeoutMs?: number | undefined;
 }
 
 const RESPONSE_STATUSES = new Set<RealtimeResponseDoneEvent['status']>([
@@ -122,13 +134,33 @@ export class RealtimeClient implements RealtimeClientLike {
       }),
     );
     session.on('error', (event) => this.onError(event.error));
+    const connectTimeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     try {
-      await session.connect({ apiKey, ...(this.options.url ? { url: this.options.url } : {}) });
+      const connecting = session.connect({ apiKey, ...(this.options.url ? { url: this.options.url } : {}) });
+      // The losing side of the race below must not surface as an unhandled rejection.
+      connecting.catch(() => undefined);
+      await Promise.race([
+        connecting,
+        new Promise<never>((_, reject) => {
+          deadline = setTimeout(
+            () => reject(new Error(`no open Realtime socket after ${connectTimeoutMs} ms`)),
+            connectTimeoutMs,
+          );
+        }),
+      ]);
     } catch (error) {
       this.state = 'closed';
-      session.close();
       this.dropQueued('connect failed');
+      transport.terminateSocket();
+      try {
+        session.close();
+      } catch (closeError) {
+        this.log.debug({ err: toError(closeError) }, 'realtime session close after a failed connect failed');
+      }
       throw new ConfigError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
+    } finally {
+      clearTimeout(deadline);
     }
     const socket = transport.connectionState.websocket as WebSocket | undefined;
     if (!socket) {
@@ -144,6 +176,15 @@ export class RealtimeClient implements RealtimeClientLike {
       session.close();
       return;
     }
+    startHeartbeat(socket, {
+      intervalMs: this.options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+      timeoutMs: this.options.pongTimeoutMs ?? DEFAULT_PONG_TIMEOUT_MS,
+      onTimeout: (waitedMs) => {
+        // The close that follows the terminate is then reported as a failure, not a remote hang-up.
+        this.socketFailed = true;
+        this.log.warn({ waitedMs }, 'realtime socket answered no ping; ending the session');
+      },
+    });
     this.state = 'open';
     this.log.info({ model: this.options.model, local: Boolean(this.options.url), queued: this.untilOpen.length }, 'realtime session connected');
     for (const send of this.untilOpen.splice(0)) send();

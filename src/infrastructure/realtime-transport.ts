@@ -85,6 +85,11 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
     return socket;
   }
 
+  /** Destroys the socket at once, whatever its state (a connect past its deadline: the upgrade may never answer). */
+  terminateSocket(): void {
+    this.socket?.terminate();
+  }
+
   /** True while the socket is open; appends are dropped (not thrown) otherwise. */
   get isOpen(): boolean {
     return this.status === 'connected';

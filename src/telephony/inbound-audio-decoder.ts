@@ -2,7 +2,14 @@
  * Inbound audio for one call: base64 μ-law 8 kHz frames → PCM16 → one stateful 8k→24k upsampler → PCM16 24 kHz.
  * Gaps in Twilio's `media.timestamp` (lost or never-sent frames) are filled with silence, so the Realtime
  * model's audio clock (`audio_start_ms`, VAD) stays aligned with the call's. Buffers are allocated once.
+ *
+ * Filling is bounded by wall-clock time received: all audio produced (frames and filled silence) never runs ahead
+ * of the time since the first frame by more than `GAP_FILL_SLACK_MS`. A real gap is time during which no frame
+ * came, so it is covered; timestamps that jump ahead faster than the frames arrive (+1000 ms per 20 ms frame once
+ * turned 9.8 s of caller audio into 491 s sent upstream and paid for) get nothing, and the refused silence is
+ * counted (`unfilledMs`).
  */
+import { performance } from 'node:perf_hooks';
 import { MULAW_BYTES_PER_MS, PCM8K_SAMPLES_PER_MS, TWILIO_FRAME_SAMPLES } from '../audio/constants.js';
 import { muLawDecode } from '../audio/mulaw.js';
 import type { StreamResampler } from '../audio/stream-resampler.js';
@@ -16,12 +23,16 @@ export const TIMESTAMP_GAP_TOLERANCE_MS = 10;
 /** Longest gap filled with silence; a longer one is an outage, and inventing more audio would only add delay. */
 export const MAX_GAP_FILL_MS = 1000;
 
+/** How far produced audio may run ahead of wall-clock time since the first frame (jitter, timer granularity). */
+export const GAP_FILL_SLACK_MS = 200;
+
 /** Silence is pushed in pieces of this many 8 kHz samples (100 ms) to keep the buffers small. */
 const SILENCE_PIECE_SAMPLES = 5 * TWILIO_FRAME_SAMPLES;
 
 /** What happened to one frame. */
 export type FrameOutcome =
-  | { readonly kind: 'decoded'; readonly filledMs: number }
+  /** `unfilledMs`: silence the gap asked for but not produced (over `MAX_GAP_FILL_MS` or ahead of the wall clock). */
+  | { readonly kind: 'decoded'; readonly filledMs: number; readonly unfilledMs: number }
   | { readonly kind: 'too-large'; readonly bytes: number }
   | { readonly kind: 'empty' };
 
@@ -31,6 +42,8 @@ export interface InboundAudioDecoderOptions {
   readonly upsampler: StreamResampler;
   /** Receives each PCM16 24 kHz piece; the array is reused after the callback returns. */
   readonly onPcm: (pcm24k: Int16Array) => void;
+  /** Monotonic milliseconds (the call's clock); `performance.now` when absent. */
+  readonly now?: () => number;
 }
 
 /** Decodes one call's inbound frames in order; not reentrant. */
@@ -41,11 +54,17 @@ export class InboundAudioDecoder {
   readonly #pcm8k = new Int16Array(MAX_INBOUND_FRAME_BYTES);
   readonly #pcm24k: Int16Array;
   readonly #silence8k = new Int16Array(SILENCE_PIECE_SAMPLES);
+  readonly #now: () => number;
   #expectedTimestampMs: number | undefined;
+  /** Wall-clock time of the first decoded frame. */
+  #firstFrameAtMs: number | undefined;
+  /** Audio produced so far (frames and filled silence). */
+  #producedMs = 0;
 
   constructor(options: InboundAudioDecoderOptions) {
     this.#upsampler = options.upsampler;
     this.#onPcm = options.onPcm;
+    this.#now = options.now ?? (() => performance.now());
     const longest = Math.max(MAX_INBOUND_FRAME_BYTES, SILENCE_PIECE_SAMPLES);
     this.#pcm24k = new Int16Array(this.#upsampler.maxOutputLength(longest));
   }
@@ -57,7 +76,9 @@ export class InboundAudioDecoder {
     const length = this.#bytes.write(payloadBase64, 0, 'base64');
     if (length === 0) return { kind: 'empty' };
     const frameMs = length / MULAW_BYTES_PER_MS;
-    const filledMs = this.#fillGap(timestampMs);
+    this.#firstFrameAtMs ??= this.#now();
+    const { filledMs, unfilledMs } = this.#fillGap(timestampMs, frameMs);
+    this.#producedMs += frameMs;
     this.#expectedTimestampMs = Number.isFinite(timestampMs)
       ? timestampMs + frameMs
       : this.#expectedTimestampMs === undefined
@@ -65,26 +86,32 @@ export class InboundAudioDecoder {
         : this.#expectedTimestampMs + frameMs;
     const pcm8k = muLawDecode(this.#bytes.subarray(0, length), this.#pcm8k);
     this.#onPcm(this.#upsampler.process(pcm8k, this.#pcm24k));
-    return { kind: 'decoded', filledMs };
+    return { kind: 'decoded', filledMs, unfilledMs };
   }
 
   /** Forgets the timestamp and filter history (a new stream on the same object). */
   reset(): void {
     this.#expectedTimestampMs = undefined;
+    this.#firstFrameAtMs = undefined;
+    this.#producedMs = 0;
     this.#upsampler.reset();
   }
 
-  #fillGap(timestampMs: number): number {
-    if (this.#expectedTimestampMs === undefined || !Number.isFinite(timestampMs)) return 0;
+  #fillGap(timestampMs: number, frameMs: number): { filledMs: number; unfilledMs: number } {
+    if (this.#expectedTimestampMs === undefined || !Number.isFinite(timestampMs)) return { filledMs: 0, unfilledMs: 0 };
     const gapMs = timestampMs - this.#expectedTimestampMs;
-    if (gapMs <= TIMESTAMP_GAP_TOLERANCE_MS) return 0;
-    const fillMs = Math.min(gapMs, MAX_GAP_FILL_MS);
+    if (gapMs <= TIMESTAMP_GAP_TOLERANCE_MS) return { filledMs: 0, unfilledMs: 0 };
+    // What the wall clock allows: time since the first frame, minus what was produced and this frame itself.
+    const elapsedMs = this.#now() - (this.#firstFrameAtMs ?? this.#now());
+    const budgetMs = Math.max(0, elapsedMs + GAP_FILL_SLACK_MS - this.#producedMs - frameMs);
+    const fillMs = Math.floor(Math.min(gapMs, MAX_GAP_FILL_MS, budgetMs));
+    this.#producedMs += fillMs;
     let remaining = Math.round(fillMs * PCM8K_SAMPLES_PER_MS);
     while (remaining > 0) {
       const piece = Math.min(remaining, SILENCE_PIECE_SAMPLES);
       this.#onPcm(this.#upsampler.process(this.#silence8k.subarray(0, piece), this.#pcm24k));
       remaining -= piece;
     }
-    return fillMs;
+    return { filledMs: fillMs, unfilledMs: gapMs - fillMs };
   }
 }

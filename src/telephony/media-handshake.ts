@@ -5,6 +5,7 @@
  * caught by the listeners `onStart` installs, never lost.
  */
 import type { Logger } from '../logger.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import type { Clock } from './clock.js';
 import type { MediaSocket } from './media-socket.js';
 import type { StreamStart } from './twilio-messages.js';
@@ -30,6 +31,8 @@ export interface HandshakeOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly timeoutMs?: number;
+  /** A shared rate-limited log (the app's) for this handshake's lines; one per socket when absent. */
+  readonly peerLog?: RateLimitedLog;
   /** Called synchronously with the validated `start`; the handshake's listeners are already removed. */
   readonly onStart: (start: StreamStart) => void;
   /** Called once when the handshake fails; the socket is already closed or closing. */
@@ -40,10 +43,12 @@ export interface HandshakeOptions {
 export function readHandshake(options: HandshakeOptions): void {
   const { socket, clock, logger } = options;
   let finished = false;
-  let ignored = 0;
+  const ownLog = options.peerLog === undefined;
+  const peerLog = options.peerLog ?? new RateLimitedLog({ logger, clock });
 
   const finish = (): void => {
     finished = true;
+    if (ownLog) peerLog.flush();
     clock.clearTimeout(timer);
     socket.off('message', onMessage);
     socket.off('close', onClose);
@@ -64,9 +69,7 @@ export function readHandshake(options: HandshakeOptions): void {
       return;
     }
     if (event?.type !== 'start') {
-      ignored += 1;
-      // The first few are worth a line; a flood is summarized by the count in the next one.
-      if (ignored <= 3 || ignored % 100 === 0) logger.warn({ ignored, event: event?.type }, 'media message before start ignored');
+      peerLog.warn({ event: event?.type }, 'media message before start ignored');
       return;
     }
     const format = event.start.mediaFormat;
@@ -75,7 +78,7 @@ export function readHandshake(options: HandshakeOptions): void {
       format.sampleRate !== EXPECTED_SAMPLE_RATE_HZ ||
       format.channels !== EXPECTED_CHANNELS
     ) {
-      logger.warn({ mediaFormat: format }, 'media stream format unsupported');
+      peerLog.warn({ mediaFormat: format }, 'media stream format unsupported');
       abort('unsupported-format');
       return;
     }
@@ -84,12 +87,12 @@ export function readHandshake(options: HandshakeOptions): void {
   };
 
   const onClose = (code: number): void => {
-    logger.info({ code }, 'media socket closed before start');
+    peerLog.info({ code }, 'media socket closed before start');
     abort('closed');
   };
 
   const timer = clock.setTimeout(() => {
-    logger.warn({ timeoutMs: options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, 'media handshake timed out');
+    peerLog.warn({ timeoutMs: options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, 'media handshake timed out');
     abort('timeout');
   }, options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
 

@@ -8,6 +8,7 @@ import { MULAW_BYTES_PER_MS, PCM24K_SAMPLES_PER_MS } from '../audio/constants.js
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../audio/resampler.js';
 import type { StreamResampler } from '../audio/stream-resampler.js';
 import type { Logger } from '../logger.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import type { AudioSink, PlaybackItemState } from '../service/playback.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { InboundAudioDecoder } from './inbound-audio-decoder.js';
@@ -70,14 +71,11 @@ export interface MediaTransportStats {
   readonly foreignStreamMessages: number;
   readonly droppedInboundChunks: number;
   readonly silenceFilledMs: number;
+  /** Silence timestamp gaps asked for but not produced: beyond the wall-clock time received, or over 1 s at once. */
+  readonly silenceRefusedMs: number;
   readonly staleMarkEchoes: number;
   readonly droppedOutboundMs: number;
   readonly sentMediaMessages: number;
-}
-
-/** Emits a warning on the first occurrence and every 100th after, so a flood costs a few log lines. */
-function shouldLog(count: number): boolean {
-  return count <= 1 || count % 100 === 0;
 }
 
 /** One call's Twilio media stream as an `AudioSink`, an inbound PCM stream and typed control events. */
@@ -86,6 +84,8 @@ export class TwilioMediaTransport implements AudioSink {
   readonly streamSid: string;
   readonly #socket: MediaSocket;
   readonly #logger: Logger;
+  /** Every line the peer can trigger per frame goes through here: a few in full, then periodic counts. */
+  readonly #peerLog: RateLimitedLog;
   readonly #clock: Clock;
   readonly #events: TransportEventEmitter;
   readonly #queue: InboundAudioQueue;
@@ -101,6 +101,7 @@ export class TwilioMediaTransport implements AudioSink {
   #flushTimer: TimerHandle | undefined;
   #stopped = false;
   #closed = false;
+  #lastMessageAt: number;
   #closeRequested = false;
   #stats = {
     inboundFrames: 0,
@@ -108,6 +109,7 @@ export class TwilioMediaTransport implements AudioSink {
     foreignStreamMessages: 0,
     droppedInboundChunks: 0,
     silenceFilledMs: 0,
+    silenceRefusedMs: 0,
     staleMarkEchoes: 0,
     droppedOutboundMs: 0,
     sentMediaMessages: 0,
@@ -118,6 +120,8 @@ export class TwilioMediaTransport implements AudioSink {
     this.#socket = options.socket;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#peerLog = new RateLimitedLog({ logger: options.logger, clock: this.#clock });
+    this.#lastMessageAt = this.#clock.now();
     this.#events = new TransportEventEmitter(options.logger);
     this.#flushDelayMs = options.outboundFlushDelayMs ?? OUTBOUND_FLUSH_DELAY_MS;
     this.#chunkMs = options.outboundChunkMs ?? OUTBOUND_CHUNK_MS;
@@ -131,6 +135,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#decoder = new InboundAudioDecoder({
       upsampler: options.upsampler ?? createUpsampler8kTo24k(),
       onPcm: (pcm) => this.#enqueueInbound(pcm),
+      now: () => this.#clock.now(),
     });
     this.#encoder = new OutboundAudioEncoder({
       downsampler: options.downsampler ?? createDownsampler24kTo8k(),
@@ -156,6 +161,11 @@ export class TwilioMediaTransport implements AudioSink {
     return { ...this.#stats, droppedInboundChunks: this.#queue.droppedChunks };
   }
 
+  /** Clock time of the latest message from Twilio (construction time before the first): the media watchdog reads it. */
+  get lastMessageAt(): number {
+    return this.#lastMessageAt;
+  }
+
   /** True once Twilio sent `stop` or the socket closed: outbound audio is dropped from then on. */
   get ended(): boolean {
     return this.#stopped || this.#closed || this.#closeRequested;
@@ -168,9 +178,7 @@ export class TwilioMediaTransport implements AudioSink {
     const queuedMs = this.#tracker.queuedMs() + this.#encoder.pendingBytes / MULAW_BYTES_PER_MS;
     if (queuedMs + incomingMs > this.#maxQueuedMs) {
       this.#stats.droppedOutboundMs += incomingMs;
-      if (shouldLog(Math.ceil(this.#stats.droppedOutboundMs / 1000))) {
-        this.#logger.warn({ queuedMs, droppedOutboundMs: this.#stats.droppedOutboundMs }, 'outbound audio queue full; audio dropped');
-      }
+      this.#peerLog.warn({ queuedMs, droppedOutboundMs: this.#stats.droppedOutboundMs }, 'outbound audio queue full; audio dropped');
       return;
     }
     if (this.#currentItem !== undefined && this.#currentItem !== itemId) this.endItem(this.#currentItem);
@@ -225,33 +233,30 @@ export class TwilioMediaTransport implements AudioSink {
   }
 
   readonly #onMessage = (text: string): void => {
+    this.#lastMessageAt = this.#clock.now();
     let event: TwilioEvent | undefined;
     try {
       event = parseTwilioMessage(text);
     } catch (error) {
-      this.#logger.error({ err: error }, 'twilio message parser failed');
+      this.#peerLog.log('error', { err: error }, 'twilio message parser failed');
     }
     if (!event) {
       this.#stats.malformedMessages += 1;
-      if (shouldLog(this.#stats.malformedMessages)) {
-        this.#logger.warn({ malformedMessages: this.#stats.malformedMessages, bytes: text.length }, 'malformed twilio message dropped');
-      }
+      this.#peerLog.warn({ malformedMessages: this.#stats.malformedMessages, bytes: text.length }, 'malformed twilio message dropped');
       return;
     }
     try {
       this.#handle(event);
     } catch (error) {
       // A bug in handling one message must not end the call; the next frame gets a fresh chance.
-      this.#logger.error({ err: error, event: event.type }, 'twilio message handling failed');
+      this.#peerLog.log('error', { err: error, event: event.type }, 'twilio message handling failed');
     }
   };
 
   #handle(event: TwilioEvent): void {
     if (event.type !== 'connected' && event.streamSid !== this.streamSid) {
       this.#stats.foreignStreamMessages += 1;
-      if (shouldLog(this.#stats.foreignStreamMessages)) {
-        this.#logger.warn({ foreignStreamMessages: this.#stats.foreignStreamMessages, event: event.type }, 'message for another stream dropped');
-      }
+      this.#peerLog.warn({ foreignStreamMessages: this.#stats.foreignStreamMessages, event: event.type }, 'message for another stream dropped');
       return;
     }
     switch (event.type) {
@@ -262,7 +267,7 @@ export class TwilioMediaTransport implements AudioSink {
         this.#onMarkEcho(event.name);
         return;
       case 'dtmf':
-        this.#logger.info({ digit: event.digit }, 'dtmf received');
+        this.#peerLog.info({ digit: event.digit }, 'dtmf received');
         this.#events.emit('dtmf', { digit: event.digit });
         return;
       case 'stop':
@@ -270,7 +275,7 @@ export class TwilioMediaTransport implements AudioSink {
         return;
       case 'connected':
       case 'start':
-        this.#logger.warn({ event: event.type }, 'handshake message after start ignored');
+        this.#peerLog.warn({ event: event.type }, 'handshake message after start ignored');
         return;
     }
   }
@@ -283,22 +288,24 @@ export class TwilioMediaTransport implements AudioSink {
       case 'decoded':
         if (outcome.filledMs > 0) {
           this.#stats.silenceFilledMs += outcome.filledMs;
-          this.#logger.debug({ filledMs: outcome.filledMs, timestampMs }, 'inbound gap filled with silence');
+          this.#peerLog.debug({ filledMs: outcome.filledMs, timestampMs }, 'inbound gap filled with silence');
+        }
+        if (outcome.unfilledMs > 0) {
+          this.#stats.silenceRefusedMs += outcome.unfilledMs;
+          this.#peerLog.warn({ unfilledMs: outcome.unfilledMs, silenceRefusedMs: this.#stats.silenceRefusedMs }, 'inbound timestamp gap not filled');
         }
         return;
       case 'too-large':
       case 'empty':
         this.#stats.malformedMessages += 1;
-        if (shouldLog(this.#stats.malformedMessages)) {
-          this.#logger.warn({ kind: outcome.kind, malformedMessages: this.#stats.malformedMessages }, 'inbound media frame dropped');
-        }
+        this.#peerLog.warn({ kind: outcome.kind, malformedMessages: this.#stats.malformedMessages }, 'inbound media frame dropped');
         return;
     }
   }
 
   #enqueueInbound(pcm: Int16Array): void {
-    if (this.#queue.push(pcm) > 0 && shouldLog(this.#queue.droppedChunks)) {
-      this.#logger.warn({ droppedInboundChunks: this.#queue.droppedChunks }, 'inbound audio consumer lagging; oldest audio dropped');
+    if (this.#queue.push(pcm) > 0) {
+      this.#peerLog.warn({ droppedInboundChunks: this.#queue.droppedChunks }, 'inbound audio consumer lagging; oldest audio dropped');
     }
   }
 
@@ -307,7 +314,7 @@ export class TwilioMediaTransport implements AudioSink {
     const position = parseMarkName(name);
     if (!position) {
       this.#events.emit('mark', { name, roundTripMs: undefined, stale: false });
-      this.#logger.warn('unrecognized mark echo ignored');
+      this.#peerLog.warn({}, 'unrecognized mark echo ignored');
       return;
     }
     const roundTripMs = this.#markRoundTrip.echoed(now);
@@ -333,6 +340,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#socket.off('message', this.#onMessage);
     this.#socket.off('close', this.#onClose);
     const reason = this.#closeRequested ? 'local' : 'remote';
+    this.#peerLog.flush();
     this.#logger.info({ code, reason, stats: this.stats() }, 'media socket closed');
     this.#events.emit('closed', { reason, code });
     this.#events.removeAll();

@@ -43,7 +43,13 @@ export function isValidTwilioSignature(
   const clean: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;
+    if (typeof value !== 'string' && !Array.isArray(value)) return false;
     clean[key] = typeof value === 'string' ? value : [...value];
   }
-  return twilio.validateRequest(authToken, signature, url, clean);
+  try {
+    return twilio.validateRequest(authToken, signature, url, clean);
+  } catch {
+    // A shape the library cannot sign (it throws "value is not iterable" on objects) is simply not Twilio's.
+    return false;
+  }
 }

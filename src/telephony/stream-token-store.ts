@@ -83,20 +83,38 @@ export class StreamTokenStore {
   }
 
   /**
-   * Consumes the token of `callSid`: true once for the right, unexpired token. Any presentation (even a wrong one)
-   * removes the entry, so a token can never be tried twice.
+   * Consumes the token of `callSid`: true once for the right, unexpired token, which is then removed. The presented
+   * token is compared before anything is deleted, so a wrong token (a stranger's `start` naming this CallSid, with
+   * another call's token or none) leaves the right one usable: nobody but its holder can burn it. Guessing is not
+   * a concern at 256 bits. An expired entry is removed.
    */
   consume(callSid: string, presented: string | undefined): { ok: true } | { ok: false; reason: TokenRefusal } {
     const entry = this.#entries.get(callSid);
-    this.#entries.delete(callSid);
     this.#sweep();
     if (!entry) return { ok: false, reason: 'unknown' };
-    if (this.#clock.now() >= entry.expiresAtMs) return { ok: false, reason: 'expired' };
+    if (this.#clock.now() >= entry.expiresAtMs) {
+      this.#entries.delete(callSid);
+      return { ok: false, reason: 'expired' };
+    }
     const candidate = Buffer.from(presented ?? '', 'utf8');
     const expected = Buffer.from(entry.token.toString('base64url'), 'utf8');
     // timingSafeEqual needs equal lengths; the token length is public (fixed), so the early check leaks nothing.
     const matches = candidate.length === expected.length && timingSafeEqual(candidate, expected);
-    return matches ? { ok: true } : { ok: false, reason: 'mismatch' };
+    if (!matches) return { ok: false, reason: 'mismatch' };
+    this.#entries.delete(callSid);
+    return { ok: true };
+  }
+
+  /** True while `callSid` holds a live, unconsumed token. */
+  has(callSid: string): boolean {
+    this.#sweep();
+    const entry = this.#entries.get(callSid);
+    return entry !== undefined && this.#clock.now() < entry.expiresAtMs;
+  }
+
+  /** Drops the token of `key` unused (an outbound call that failed to start). */
+  revoke(key: string): void {
+    this.#entries.delete(key);
   }
 
   #sweep(): void {

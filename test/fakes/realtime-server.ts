@@ -30,6 +30,8 @@ export interface RealtimeFakeServerOptions {
   readonly firstAudioDelayMs?: number;
   /** The WebSocket handshake completes this long after the upgrade request (default 0; a slow session open). */
   readonly acceptDelayMs?: number;
+  /** Accept every upgrade and then read and send nothing at all (pings go unanswered): a stalled server. */
+  readonly stallOnAccept?: boolean;
 }
 
 /** Model timing inside the ranges production shows, for tests, fixtures and the demo. */
@@ -48,7 +50,7 @@ export interface RecordedEvent {
   readonly seq: number;
   readonly direction: 'client' | 'server';
   readonly event: WireEvent;
-  /** `performance.now()` when the server received or sent it. */
+  /** `performance.now()` when the server received or sent it (latency measurements). */
   readonly atMs: number;
 }
 
@@ -153,6 +155,15 @@ export class RealtimeFakeServer {
     return this.waitFor(this.serverLog, this.serverWaiters, match, timeoutMs);
   }
 
+  /**
+   * Stalls every open connection: the server stops reading (so pings go unanswered) and sends nothing more, while
+   * the sockets stay open, as a hung server or a dead path looks from the client.
+   */
+  stall(): void {
+    for (const connection of this.connections) connection.dispose();
+    for (const socket of this.sockets) pauseReading(socket);
+  }
+
   /** Closes every client socket from the server side (a remote hang-up), keeping the server listening. */
   dropConnections(code = 1011, reason = 'server closed the session'): void {
     for (const socket of this.sockets) socket.close(code, reason);
@@ -172,6 +183,10 @@ export class RealtimeFakeServer {
     this.authorizations.push(authorization);
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
+    if (this.options.stallOnAccept) {
+      pauseReading(socket);
+      return;
+    }
     const connection = new FakeRealtimeConnection(socket, {
       script: this.options.script ?? {},
       chunkMs: this.options.chunkMs ?? 100,
@@ -221,4 +236,9 @@ export class RealtimeFakeServer {
       waiters.add(waiter);
     });
   }
+}
+
+/** Stops reading a server-side socket (`ws` keeps the net.Socket as `_socket`): nothing it is sent gets answered. */
+function pauseReading(socket: WebSocket): void {
+  (socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import type { MediaSocketDecorator } from '../../src/http/media-route.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../../src/telephony/call-handler.js';
+import type { CallStatusLookup } from '../../src/telephony/call-status-verifier.js';
 import type { Clock } from '../../src/telephony/clock.js';
 import { StreamTokenStore } from '../../src/telephony/stream-token-store.js';
 import { captureLogger, FakeClock, twilioSignature } from '../telephony/fakes.js';
@@ -12,8 +13,8 @@ import { captureLogger, FakeClock, twilioSignature } from '../telephony/fakes.js
 export const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 export const PUBLIC = 'https://bot.example.com';
 
-export function testConfig(): Config {
-  return loadConfig({ PUBLIC_BASE_URL: PUBLIC, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_API_KEY: 'sk-test', LOG_LEVEL: 'debug' });
+export function testConfig(env: Readonly<Record<string, string>> = {}): Config {
+  return loadConfig({ PUBLIC_BASE_URL: PUBLIC, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_API_KEY: 'sk-test', LOG_LEVEL: 'debug', ...env });
 }
 
 /** A CallHandler that records everything and consumes each stream's inbound audio. */
@@ -63,14 +64,17 @@ export interface TestApp {
 }
 
 /** Builds the app with fakes; `handshakeTimeoutMs` drives the fake clock's handshake timer. */
-export async function createTestApp(options: { clock?: Clock; decorateMediaSocket?: MediaSocketDecorator } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { clock?: Clock; decorateMediaSocket?: MediaSocketDecorator; callStatusLookup?: CallStatusLookup; env?: Record<string, string> } = {},
+): Promise<TestApp> {
   const clock = (options.clock as FakeClock | undefined) ?? new FakeClock();
-  const config = testConfig();
+  const config = testConfig(options.env);
   const { logger, lines } = captureLogger('debug');
   const handler = new RecordingCallHandler();
   const tokens = new StreamTokenStore({ ttlMs: config.streamTokenTtlMs, clock });
   const app = await buildApp({ config, logger, callHandler: handler, clock, tokenStore: tokens, handshakeTimeoutMs: 5_000,
     ...(options.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: options.decorateMediaSocket }),
+    ...(options.callStatusLookup === undefined ? {} : { callStatusLookup: options.callStatusLookup }),
   });
   return { app, handler, tokens, clock, lines };
 }

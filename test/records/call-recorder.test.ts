@@ -13,6 +13,7 @@ const STATS: MediaTransportStats = {
   foreignStreamMessages: 0,
   droppedInboundChunks: 0,
   silenceFilledMs: 40,
+  silenceRefusedMs: 0,
   staleMarkEchoes: 0,
   droppedOutboundMs: 0,
   sentMediaMessages: 30,

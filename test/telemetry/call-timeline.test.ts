@@ -18,6 +18,7 @@ function fakeCall(clock: FakeClock, collecting = () => false) {
     foreignStreamMessages: 0,
     droppedInboundChunks: 0,
     silenceFilledMs: 0,
+    silenceRefusedMs: 0,
     staleMarkEchoes: 0,
     droppedOutboundMs: 0,
     sentMediaMessages: 0,

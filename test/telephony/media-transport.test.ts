@@ -72,6 +72,44 @@ describe('TwilioMediaTransport inbound', () => {
     expect(transport.stats().silenceFilledMs).toBe(60);
   });
 
+  it('bounds gap filling by wall-clock time: timestamps jumping +1000 ms per 20 ms frame add no invented audio', async () => {
+    const { socket, clock, transport, lines } = setup();
+    const frames = 490; // 9.8 s of caller audio
+    const consumed = drain(transport.inboundAudio());
+    for (let i = 0; i < frames; i++) {
+      socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 1020 * i, bytes: toneFrame(i) }));
+      clock.advance(20);
+      // Let the consumer keep up, as the Realtime pump does.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: frames + 2 }));
+    const producedMs = (await consumed).reduce((n, c) => n + c.length, 0) / 24;
+    // Before: 9.8 s became 491 s. Now at most the wall-clock time received plus the 200 ms slack.
+    console.info(`[measure] 9.8 s of frames stamped +1020 ms each -> ${producedMs} ms of audio upstream, ${transport.stats().silenceRefusedMs} ms of silence refused`);
+    expect(producedMs).toBeLessThanOrEqual(frames * 20 + 200);
+    expect(producedMs).toBeGreaterThanOrEqual(frames * 20);
+    expect(transport.stats().droppedInboundChunks).toBe(0);
+    const stats = transport.stats();
+    expect(stats.silenceFilledMs).toBeLessThanOrEqual(200);
+    expect(stats.silenceRefusedMs).toBeGreaterThanOrEqual((frames - 1) * 1000 - 200);
+    expect(lines.filter((l) => l.msg === 'inbound timestamp gap not filled').length).toBeLessThanOrEqual(5);
+  });
+
+  it('still fills a real gap: frames that stopped coming for 300 ms of wall-clock time', async () => {
+    const { socket, clock, transport } = setup();
+    const consumed = drain(transport.inboundAudio());
+    for (let i = 0; i < 10; i++) {
+      socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 20 * i, bytes: toneFrame(i) }));
+      clock.advance(20);
+    }
+    clock.advance(300);
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 12, chunk: 26, timestampMs: 52 + 20 * 25, bytes: toneFrame(25) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 13 }));
+    await consumed;
+    expect(transport.stats().silenceFilledMs).toBe(300);
+    expect(transport.stats().silenceRefusedMs).toBe(0);
+  });
+
   it('does not fill when frames arrive late or in bursts with contiguous timestamps', async () => {
     const { socket, clock, transport } = setup();
     for (let i = 0; i < 3; i++) socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 155 + 20 * i, bytes: toneFrame(i) }));
@@ -295,5 +333,49 @@ describe('TwilioMediaTransport isolation', () => {
     b.socket.receive(wire.stop({ streamSid: 'MZbbbb', callSid: 'CAb', sequenceNumber: 2 }));
     expect((await drain(a.transport.inboundAudio())).length).toBe(1);
     expect((await drain(b.transport.inboundAudio())).length).toBe(0);
+  });
+});
+
+describe('TwilioMediaTransport under a flood of peer-triggered lines', () => {
+  it('writes at most ~100 lines for 2,000 bad messages of every kind, and the call goes on', async () => {
+    const { socket, clock, transport, lines } = setup();
+    const bad = [
+      () => wire.dtmf({ streamSid: SID, sequenceNumber: 1, digit: '5' }),
+      () => wire.connected(),
+      () => wire.start({ streamSid: SID, callSid: CALL }),
+      () => wire.mark({ streamSid: SID, sequenceNumber: 1, name: 'not-ours' }),
+      () => '{"event":"media","streamSid":',
+      () => wire.media({ streamSid: 'MZother', sequenceNumber: 1, chunk: 1, timestampMs: 1, bytes: toneFrame(0) }),
+      () => ({ event: 'media', streamSid: SID, sequenceNumber: '1', media: { track: 'inbound', chunk: '1', timestamp: '1', payload: '' } }),
+    ];
+    const before = lines.length;
+    for (let i = 0; i < 2_000; i++) {
+      socket.receive(bad[i % bad.length]!());
+      clock.advance(5);
+    }
+    // 10 s of flood: per kind 3 lines in full and one summary.
+    console.info(`[measure] 2,000 bad messages over 10 s -> ${lines.length - before} log lines`);
+    expect(lines.length - before).toBeLessThanOrEqual(100);
+    const kinds = new Set(lines.slice(before).map((l) => l.msg));
+    expect(kinds).toEqual(
+      new Set([
+        'dtmf received',
+        'handshake message after start ignored',
+        'unrecognized mark echo ignored',
+        'malformed twilio message dropped',
+        'message for another stream dropped',
+        'inbound media frame dropped',
+      ]),
+    );
+    // The call goes on: a good frame after the flood is decoded.
+    socket.receive(wire.media({ streamSid: SID, sequenceNumber: 2_002, chunk: 1, timestampMs: 52, bytes: toneFrame(0) }));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 2_003 }));
+    const chunks = await drain(transport.inboundAudio());
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(480);
+    // Closing writes the pending counts: 2,000 bad messages are all accounted for.
+    socket.remoteClose();
+    const counted = new Map<string, number>();
+    for (const l of lines.slice(before)) if (typeof l.occurrences === 'number') counted.set(String(l.msg), l.occurrences);
+    expect([...counted.values()].reduce((a, b) => a + b, 0)).toBe(2_000);
   });
 });

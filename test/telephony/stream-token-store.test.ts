@@ -27,12 +27,31 @@ describe('StreamTokenStore', () => {
     const token = tokens.issue('CA1');
     tokens.issue('CA2');
     expect(tokens.consume('CA2', token)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(tokens.consume('CA1', token)).toEqual({ ok: true });
   });
 
-  it('burns the token on a wrong guess so it cannot be tried again', () => {
+  it('keeps the right token usable after a wrong one was presented for its CallSid', () => {
     const tokens = store();
     const token = tokens.issue('CA1');
     expect(tokens.consume('CA1', 'guess')).toEqual({ ok: false, reason: 'mismatch' });
+    expect(tokens.consume('CA1', token)).toEqual({ ok: true });
+  });
+
+  it("never lets another call's token burn this call's token (a stranger's start naming CallSid B with A's token)", () => {
+    const tokens = store();
+    const tokenA = tokens.issue('CA_A');
+    const tokenB = tokens.issue('CA_B');
+    expect(tokens.consume('CA_B', tokenA)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(tokens.consume('CA_B', tokenB)).toEqual({ ok: true });
+    expect(tokens.consume('CA_A', tokenA)).toEqual({ ok: true });
+  });
+
+  it('revokes a token on request', () => {
+    const tokens = store();
+    const token = tokens.issue('CA1');
+    expect(tokens.has('CA1')).toBe(true);
+    tokens.revoke('CA1');
+    expect(tokens.has('CA1')).toBe(false);
     expect(tokens.consume('CA1', token)).toEqual({ ok: false, reason: 'unknown' });
   });
 
@@ -63,7 +82,7 @@ describe('StreamTokenStore', () => {
     const first = tokens.issue('CA1');
     const second = tokens.issue('CA1');
     expect(tokens.consume('CA1', first)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(tokens.consume('CA1', second)).toEqual({ ok: false, reason: 'unknown' });
+    expect(tokens.consume('CA1', second)).toEqual({ ok: true });
   });
 
   it('sweeps expired tokens', () => {

@@ -455,7 +455,8 @@ export class FakeRealtimeConnection {
     }
     const active = this.active;
     for (let i = 0; i < this.settings.deltasAfterCancel && active.next < active.chunks.length; i++) this.sendDelta(active);
-    this.retryScript = active.script;
+    // A re-asked response answers the same turn again; an injected fault is one-shot, so a retry is not faulted.
+    this.retryScript = active.script.fault === undefined ? active.script : undefined;
     this.cancelActive('client_cancelled');
   }
 
@@ -481,6 +482,7 @@ export class FakeRealtimeConnection {
         metadata: null,
       },
     });
+    if (script.fault === 'fail') return this.failResponse(id);
     if (script.toolCall) return this.streamToolCall(id, script);
     const item: Item = { id: this.settings.nextId('item'), type: 'message', role: 'assistant', status: 'in_progress', content: [] };
     const pcm = script.audio ?? tone(script.durationMs ?? DEFAULT_TONE_MS);
@@ -514,7 +516,15 @@ export class FakeRealtimeConnection {
       part: { type: 'audio', transcript: '' },
     });
     this.generatedSamples.set(item.id, 0);
+    // A stalled response stays active and silent: only a cancel (or the socket's end) finishes it.
+    if (script.fault === 'stall') return;
     this.scheduleChunk(active);
+  }
+
+  /** A response the server gives up on, as the real one reports it: an `error`, then `response.done` failed. */
+  private failResponse(id: string): void {
+    this.error('server_error', 'server_error', 'The server had an error while processing your request.');
+    this.endResponse(id, 'failed', { type: 'failed', error: { type: 'server_error', code: 'server_error' } }, []);
   }
 
   private scheduleChunk(active: ActiveResponse): void {

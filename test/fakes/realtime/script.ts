@@ -26,6 +26,11 @@ export interface FakeResponseScript {
   readonly toolCall?: FakeToolCallScript;
   /** Overrides the server's `firstAudioDelayMs` for this response. */
   readonly firstAudioDelayMs?: number;
+  /**
+   * Fault injection: `stall` sends `response.created` and then nothing for this response (it stays active until
+   * cancelled); `fail` sends `response.created`, an `error` and `response.done` with status `failed`.
+   */
+  readonly fault?: 'stall' | 'fail';
 }
 
 /** One caller turn: what the transcriber hears and how the model answers. */
