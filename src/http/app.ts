@@ -21,8 +21,16 @@ import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
 /** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 
-/** Registers more routes on the app (the calls API, `/metrics`); called before the app is ready. */
-export type RouteRegistrar = (app: FastifyInstance) => void;
+/** What an extra route may use of the app's call wiring (the console's softphone enters calls through it). */
+export interface RouteContext {
+  readonly callHandler: CallHandler;
+  readonly tokenStore: StreamTokenStore;
+  readonly clock: Clock;
+  readonly config: Config;
+}
+
+/** Registers more routes on the app (the calls API, `/metrics`, the console); called before the app is ready. */
+export type RouteRegistrar = (app: FastifyInstance, context: RouteContext) => void | Promise<void>;
 
 /** Everything the app needs, injected. */
 export interface AppDeps {
@@ -72,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
     ...(deps.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: deps.decorateMediaSocket }),
   });
-  for (const register of deps.routes ?? []) register(app);
+  for (const register of deps.routes ?? []) await register(app, { callHandler, tokenStore, clock, config: deps.config });
   await app.ready();
   return app;
 }
