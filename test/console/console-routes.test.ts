@@ -82,4 +82,10 @@ describe('console routes', () => {
     const offCookie = await login(off);
     expect((await off.inject({ method: 'POST', url: '/console/api/softphone', headers: { cookie: offCookie } })).statusCode).toBe(404);
   });
+
+  it('refuse a softphone media socket without a console session before any handler runs', async () => {
+    const { app: instance } = await app(KEY);
+    await expect(instance.injectWS('/console/media')).rejects.toThrow(/401/);
+    await expect(instance.injectWS('/console/media', { headers: { cookie: 'voicebot_console=forged' } })).rejects.toThrow(/401/);
+  });
 });
