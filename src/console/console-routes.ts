@@ -83,6 +83,13 @@ export async function registerConsoleRoutes(app: FastifyInstance, context: Route
     reply.header('cache-control', 'no-store').send({ loggedIn: sessions.sessionOf(request) !== undefined, softphone: options.softphone }),
   );
 
+  // An event stream never goes idle: end them all before the server closes, or its close would wait for them.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of openStreams) end();
+    done();
+  });
+
   app.get('/console/api/live', async (request, reply) => {
     if (!sessions.require(request, reply)) return reply;
     reply.hijack();
@@ -90,9 +97,14 @@ export async function registerConsoleRoutes(app: FastifyInstance, context: Route
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     raw.write('retry: 2000\n\n');
     const stream = new LiveEventStream({ board, sink: raw, ...(options.batchMs === undefined ? {} : { batchMs: options.batchMs }) });
-    const close = (): void => stream.close();
-    raw.on('close', close);
-    request.raw.on('close', close);
+    const end = (): void => {
+      stream.close();
+      openStreams.delete(end);
+      if (!raw.writableEnded) raw.end();
+    };
+    openStreams.add(end);
+    raw.on('close', end);
+    request.raw.on('close', end);
   });
 
   app.get('/console/api/calls', async (request, reply) => {

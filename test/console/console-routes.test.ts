@@ -89,3 +89,23 @@ describe('console routes', () => {
     await expect(instance.injectWS('/console/media', { headers: { cookie: 'voicebot_console=forged' } })).rejects.toThrow(/401/);
   });
 });
+
+describe('console event stream', () => {
+  it('streams a snapshot over SSE to a session, and the app still closes promptly with a console open', async () => {
+    const { app: instance } = await app(KEY);
+    const cookie = await login(instance);
+    await instance.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = instance.server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/console/api/live`, { headers: { cookie } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('"type":"snapshot"')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('data: {"type":"snapshot","calls":[]}');
+    const started = Date.now();
+    await instance.close();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await reader.cancel().catch(() => undefined);
+  });
+});
