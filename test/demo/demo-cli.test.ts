@@ -13,7 +13,7 @@ const run = promisify(execFile);
 
 async function script(file: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, [file, ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(TSX, [file, ...args], { timeout: 50_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -30,18 +30,19 @@ describe('script command lines', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stdout + bad.stderr).toContain('--no-such-option');
     expect(bad.stdout + bad.stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
 
   it('demo --serve prints the console URL, admin key, PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN; the key logs in', async () => {
     const child = spawn(TSX, ['scripts/demo.ts', '--serve', '--port', '0', '--data-dir', path.join('data', `demo-serve-test-${process.pid}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const deadline = Date.now() + 30_000;
+      // Startup (tsx, the intent worker, SQLite) takes seconds, and tens of seconds on a loaded machine.
+      const deadline = Date.now() + 80_000;
       while (!/TWILIO_AUTH_TOKEN=\S+/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
       const consoleUrl = /Console: (http:\/\/127\.0\.0\.1:\d+\/console)/.exec(out)?.[1];
       const adminKey = /Admin key: (\S+)/.exec(out)?.[1];
-      expect(consoleUrl).toBeDefined();
+      expect(consoleUrl, `demo --serve printed:\n${out}`).toBeDefined();
       expect(out).toMatch(/PUBLIC_BASE_URL=https:\/\/\S+/);
       expect(out).toMatch(/TWILIO_AUTH_TOKEN=[0-9a-f]{32}/);
       const login = await fetch(`${consoleUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: adminKey }) });
@@ -52,5 +53,5 @@ describe('script command lines', () => {
       child.kill('SIGTERM');
       await exited;
     }
-  }, 60_000);
+  }, 120_000);
 });
