@@ -39,6 +39,10 @@ export function parseContext(entries: readonly string[]): Record<string, string>
   return context;
 }
 
+/** `--help` text. */
+export const PLACE_CALL_USAGE = `usage: npx tsx scripts/place-call.ts --to <+1555…> [--from <+1555…>] [--agent <name>] [--context key=value]… [--amd Enable|DetectMessageEnd] [--server <http origin>]
+Places an outbound call through a running server's POST /calls (CALLS_API_KEY from the environment or .env).`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -48,8 +52,13 @@ async function main(): Promise<void> {
       context: { type: 'string', multiple: true },
       amd: { type: 'string' },
       server: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${PLACE_CALL_USAGE}\n`);
+    return;
+  }
   if (!values.to) throw new Error('--to is required (E.164, e.g. +15550123456)');
   const config = loadConfig();
   if (!config.callsApiKey) throw new Error('CALLS_API_KEY is not set: the server refuses outbound calls without it');

@@ -38,12 +38,16 @@ async function main(): Promise<number> {
       mix: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help || !values.url || !values['auth-token'] || !values.fixture) {
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.url || !values['auth-token'] || !values.fixture) {
     console.error(USAGE);
-    return values.help ? 0 : 1;
+    return 1;
   }
   const speed = Number(values.speed);
   if (!(speed > 0)) {

@@ -139,6 +139,7 @@ const EnvSchema = z
       (v) => (v === '' ? undefined : v),
       notPlaceholder('CALLS_API_KEY', (v) => v.min(16, 'must be at least 16 characters')).optional(),
     ),
+    CONSOLE_SOFTPHONE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
     LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_LEVELS).default('info')),
     ...callRecordEnv,
     // Hardening (README "Security and limits"): HTTP timeouts, REST verification of new calls, liveness watchdogs.
@@ -231,6 +232,8 @@ export interface Config {
   readonly recordCallsDir: string | undefined;
   /** Bearer key for `POST /calls`; outbound calls are disabled when unset. */
   readonly callsApiKey: string | undefined;
+  /** The console's softphone (`CONSOLE_SOFTPHONE`, default true; it exists only with `ADMIN_API_KEY`). */
+  readonly consoleSoftphone: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Call records, the calls API, the post-call webhook and `/metrics` (see `records/record-config.ts`). */
   readonly records: CallRecordConfig;
@@ -317,6 +320,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     streamTokenTtlMs: e.STREAM_TOKEN_TTL_MS,
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
+    consoleSoftphone: e.CONSOLE_SOFTPHONE === 'true',
     logLevel: e.LOG_LEVEL,
     records: callRecordConfig(e),
   };

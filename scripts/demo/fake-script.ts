@@ -10,7 +10,8 @@
 import type { CallFixture } from '../../src/fixtures/call-fixture.js';
 import type { RealtimeFakeServerOptions } from '../../test/fakes/realtime-server.js';
 import type { FakeResponseScript, FakeScript } from '../../test/fakes/realtime/script.js';
-import { tone } from '../../test/fakes/realtime/script.js';
+import { FAKE_SAMPLES_PER_MS, tone } from '../../test/fakes/realtime/script.js';
+import { replyClip } from './reply-clips.js';
 
 /** The greeting's length; recorded callers wait 3 s for it (`LEAD_IN_MS` in scripts/make-fixtures.ts). */
 export const GREETING_MS = 1_500;
@@ -25,6 +26,9 @@ export const FIRST_AUDIO_MS_RANGE = [600, 1_200] as const;
 /** The model streams audio this many times faster than real time once it has started. */
 const GENERATION_SPEEDUP = 4;
 
+/** The bot's first words. */
+export const GREETING = 'Thanks for calling Northwind Fiber. How can I help?';
+
 /** What the bot says in the demo call, by fixture name; other fixtures get generic replies. */
 const REPLIES: Readonly<Record<string, readonly string[]>> = {
   'intent-change-billing-then-cancel': [
@@ -34,9 +38,21 @@ const REPLIES: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** An audible stand-in for speech: a tone whose pitch changes per reply, so the WAV shows each turn. */
-function speech(durationMs: number, turn: number): Int16Array {
-  return tone(durationMs, 300 + 60 * (turn % 5), 6_000);
+/**
+ * The bot's voice for a scripted line, exactly `durationMs` long (the call's timing was fitted to it): the line's
+ * committed espeak-ng clip, cut with a 50 ms fade or padded with silence, or, for a line without a clip, a tone
+ * whose pitch changes per reply.
+ */
+function speech(line: string, durationMs: number, turn: number): Int16Array {
+  const clip = replyClip(line);
+  if (!clip) return tone(durationMs, 300 + 60 * (turn % 5), 6_000);
+  const out = new Int16Array(durationMs * FAKE_SAMPLES_PER_MS);
+  out.set(clip.subarray(0, out.length));
+  if (clip.length > out.length) {
+    const fade = Math.min(out.length, 50 * FAKE_SAMPLES_PER_MS);
+    for (let i = 0; i < fade; i += 1) out[out.length - fade + i] = Math.round((out[out.length - fade + i] ?? 0) * (1 - i / fade));
+  }
+  return out;
 }
 
 /** A value inside `range` that differs per turn but never between runs. */
@@ -57,17 +73,15 @@ export function fakeScriptForFixture(fixture: CallFixture, speed = 1): FakeScrip
     const gapMs = next === undefined ? 2_000 : next.at_ms - (utterance.end_ms ?? utterance.at_ms);
     const bargedInto = expect.barge_in === true && i === 0;
     const durationMs = bargedInto ? gapMs + 1_500 : Math.max(200, Math.min(1_500, gapMs - VAD_HANGOVER_MS - firstAudioMs - 400));
-    const reply: FakeResponseScript = {
-      transcript: replies[i] ?? (bargedInto ? 'Let me walk you through a few things we can check together.' : 'Okay, I can help with that.'),
-      audio: speech(durationMs, i + 1),
-    };
+    const transcript = replies[i] ?? (bargedInto ? 'Let me walk you through a few things we can check together.' : 'Okay, I can help with that.');
+    const reply: FakeResponseScript = { transcript, audio: speech(transcript, durationMs, i + 1) };
     return { userTranscript: utterance.transcript, reply, transcriptDelayMs: real(transcriptMs), firstAudioDelayMs: real(firstAudioMs) };
   });
   return {
-    greeting: { transcript: 'Thanks for calling Northwind Fiber. How can I help?', audio: speech(GREETING_MS, 0), firstAudioDelayMs: real(FIRST_AUDIO_MS_RANGE[0]) },
+    greeting: { transcript: GREETING, audio: speech(GREETING, GREETING_MS, 0), firstAudioDelayMs: real(FIRST_AUDIO_MS_RANGE[0]) },
     turns,
-    fallbackReply: { transcript: 'Okay.', audio: speech(300, 9), firstAudioDelayMs: real(FIRST_AUDIO_MS_RANGE[0]) },
-    textReply: { transcript: 'Thank you, I got those keys.', audio: speech(600, 8), firstAudioDelayMs: real(FIRST_AUDIO_MS_RANGE[0]) },
+    fallbackReply: { transcript: 'Okay.', audio: speech('Okay.', 300, 9), firstAudioDelayMs: real(FIRST_AUDIO_MS_RANGE[0]) },
+    textReply: { transcript: 'Thank you, I got those keys.', audio: speech('Thank you, I got those keys.', 600, 8), firstAudioDelayMs: real(FIRST_AUDIO_MS_RANGE[0]) },
   };
 }
 

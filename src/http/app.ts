@@ -27,8 +27,20 @@ import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
 /** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 
-/** Registers more routes on the app (the calls API, `/metrics`); called before the app is ready. */
-export type RouteRegistrar = (app: FastifyInstance) => void;
+/** What an extra route may use of the app's call wiring (the console's softphone enters calls through it). */
+export interface RouteContext {
+  readonly callHandler: CallHandler;
+  readonly tokenStore: StreamTokenStore;
+  readonly clock: Clock;
+  readonly config: Config;
+  /** The "answered once" record of CallSids (a softphone call is admitted like a webhook's). */
+  readonly admissions: CallAdmissionStore;
+  /** Rate-limits the lines a peer can trigger. */
+  readonly peerLog: RateLimitedLog;
+}
+
+/** Registers more routes on the app (the calls API, `/metrics`, the console); called before the app is ready. */
+export type RouteRegistrar = (app: FastifyInstance, context: RouteContext) => void | Promise<void>;
 
 /** Everything the app needs, injected. */
 export interface AppDeps {
@@ -122,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: deps.handshakeTimeoutMs }),
     ...(deps.decorateMediaSocket === undefined ? {} : { decorateMediaSocket: deps.decorateMediaSocket }),
   });
-  for (const register of deps.routes ?? []) register(app);
+  for (const register of deps.routes ?? []) await register(app, { callHandler, tokenStore, clock, config: deps.config, admissions, peerLog });
   await app.ready();
   return app;
 }

@@ -58,8 +58,11 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
   });
 }
 
-/** Runs synchronously on `start`, so frames after it reach the transport's listener; true when the token was valid. */
-function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): boolean {
+/**
+ * Runs synchronously on `start`, so frames after it reach the transport's listener; true when the token was valid.
+ * Also the console softphone's path into the call wiring: only the authentication before it differs.
+ */
+export function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): boolean {
   const logger = requestLogger.child({ callSid: start.callSid, streamSid: start.streamSid });
   const verdict = options.tokenStore.consume(start.callSid, start.customParameters.token);
   if (!verdict.ok) {

@@ -7,6 +7,8 @@ import type { CallObserver } from '../call/call-observer.js';
 import type { Config } from '../config.js';
 import type { RouteRegistrar } from '../http/app.js';
 import { registerCallsApiRoute } from '../http/calls-api-route.js';
+import { registerConsoleRoutes } from '../console/console-routes.js';
+import { LiveCallBoard } from '../console/live-board.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createMetricsSink } from '../metrics/metrics-sink.js';
 import type { VoicebotMetrics } from '../metrics/voicebot-metrics.js';
@@ -28,6 +30,8 @@ export interface CallTelemetry {
   readonly records: CallRecordStore;
   readonly recordsSink: RecordsSink;
   readonly metrics: VoicebotMetrics;
+  /** Live calls, as the console shows them. */
+  readonly live: LiveCallBoard;
   /** The post-call webhook's outbox, when `CALL_WEBHOOK_URL` is set. */
   readonly outbox: WebhookOutbox | undefined;
   /** Deletes records past the retention; resolves how many calls were deleted. */
@@ -80,11 +84,14 @@ export async function startCallTelemetry(options: CallTelemetryOptions): Promise
   });
   outbox?.start();
   const metricsSink = createMetricsSink();
-  const sinks: TelemetrySink[] = [recordsSink, metricsSink];
+  const live = new LiveCallBoard({ phoneNumbers: config.records.phoneNumbers });
+  const sinks: TelemetrySink[] = [recordsSink, metricsSink, live];
   const observer = createTelemetryHub({ sinks, clock, logger });
   const routes: RouteRegistrar[] = [
     (app) => registerCallsApiRoute(app, { store: records, adminApiKey: config.records.adminApiKey }),
     (app) => registerMetricsRoute(app, { registry: metricsSink.metrics.registry, bearerToken: config.records.metricsBearerToken }),
+    (app, context) =>
+      registerConsoleRoutes(app, context, { adminApiKey: config.records.adminApiKey, board: live, records, softphone: config.consoleSoftphone }),
   ];
 
   const retentionDays = config.records.retentionDays;
@@ -106,6 +113,7 @@ export async function startCallTelemetry(options: CallTelemetryOptions): Promise
     records,
     recordsSink,
     metrics: metricsSink.metrics,
+    live,
     outbox,
     prune,
     close() {

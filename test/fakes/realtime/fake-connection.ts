@@ -131,6 +131,9 @@ export class FakeRealtimeConnection {
   private previousInputTextTokens = 0;
   private speechItemId: string | undefined;
   private turnIndex = 0;
+  /** Where the energy detector heard the current segment start, and how long the last segment was (input ms). */
+  private speechStartedMs: number | undefined;
+  private lastSpeechMs: number | undefined;
   private userTurns = 0;
   private greeted = false;
   private audioProduced = false;
@@ -262,6 +265,7 @@ export class FakeRealtimeConnection {
 
   private onSpeechStarted(ms: number, detection: Record<string, unknown>): void {
     this.speechItemId = this.settings.nextId('item');
+    this.speechStartedMs = ms;
     this.send({ type: 'input_audio_buffer.speech_started', item_id: this.speechItemId, audio_start_ms: Math.round(ms) });
     // The server's default (`interrupt_response: true`) cancels the response in flight by itself.
     if (detection.interrupt_response !== false && this.active) this.cancelActive('turn_detected');
@@ -270,6 +274,7 @@ export class FakeRealtimeConnection {
   private onSpeechStopped(ms: number, detection: Record<string, unknown>): void {
     const itemId = this.speechItemId ?? this.settings.nextId('item');
     this.speechItemId = undefined;
+    this.lastSpeechMs = this.speechStartedMs === undefined ? undefined : ms - this.speechStartedMs;
     this.send({ type: 'input_audio_buffer.speech_stopped', item_id: itemId, audio_end_ms: Math.round(ms) });
     this.commitUserAudio(itemId);
     const reply = this.takeTurnReply();
@@ -329,16 +334,23 @@ export class FakeRealtimeConnection {
     this.transcriptTimers.add(timer);
   }
 
+  private turnAt(index: number): FakeTurnScript | undefined {
+    const turns = this.settings.script.turns ?? [];
+    return this.settings.script.loop && turns.length > 0 ? turns[index % turns.length] : turns[index];
+  }
+
   private currentTurn(): FakeTurnScript | undefined {
-    return this.settings.script.turns?.[this.turnIndex];
+    return this.turnAt(this.turnIndex);
   }
 
   private currentTurnTranscript(): string {
-    return this.settings.script.turns?.[this.turnIndex]?.userTranscript ?? '';
+    const scripted = this.currentTurn()?.userTranscript ?? '';
+    if (scripted !== '' || !this.settings.script.loop || this.lastSpeechMs === undefined) return scripted;
+    return `(speech, ${(this.lastSpeechMs / 1000).toFixed(1)} s)`;
   }
 
   private takeTurnReply(): FakeResponseScript {
-    const turn = this.settings.script.turns?.[this.turnIndex];
+    const turn = this.currentTurn();
     this.turnIndex += 1;
     this.userTurns += 1;
     if (!turn) return this.settings.script.fallbackReply ?? DEFAULT_FALLBACK;

@@ -49,8 +49,13 @@ export interface FakeScript {
   readonly greeting?: FakeResponseScript;
   /** Consumed in order, one per detected speech segment, manual commit or user text message. */
   readonly turns?: readonly FakeTurnScript[];
-  /** Used once the turns run out. */
+  /** Used once the turns run out (unless `loop`). */
   readonly fallbackReply?: FakeResponseScript;
+  /**
+   * Start the turns again after the last (the offline demo's softphone mode). A turn whose `userTranscript` is empty
+   * is then reported as `(speech, 1.4 s)`: the length the energy detector heard.
+   */
+  readonly loop?: boolean;
   /** Answers a typed user message (a DTMF notice); defaults to `fallbackReply`. Typed messages use no turn. */
   readonly textReply?: FakeResponseScript;
 }
