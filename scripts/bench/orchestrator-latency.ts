@@ -14,11 +14,11 @@ import { buildInstructions } from '../../src/domain/instructions.js';
 import { startOrchestration } from '../../src/domain/orchestration.js';
 import { loadConfig } from '../../src/config.js';
 import { openSqliteCheckpointer } from '../../src/infrastructure/checkpointer-sqlite.js';
-import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
+import { RealtimeClient } from '../../src/infrastructure/openai-realtime/realtime-client.js';
 import { createLogger } from '../../src/logger.js';
 import type { PlaybackControl } from '../../src/service/playback.js';
 import { RealtimeService } from '../../src/service/realtime-service.js';
-import { RealtimeFakeServer } from '../../test/fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 import { quantile } from './measure.js';
 
 /** Caller sentences that each move the front desk to a specialist (one per sample, cycled). */

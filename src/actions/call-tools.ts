@@ -7,7 +7,7 @@
 import { backgroundResult, tool } from '@openai/agents-realtime';
 import { z } from 'zod';
 import type { AgentToolName } from '../domain/agent-tools.js';
-import type { RealtimeTools } from '../infrastructure/realtime-client.js';
+import type { RealtimeTools } from '../infrastructure/openai-realtime/realtime-client.js';
 import type { CallActions, ToolReply } from './call-actions.js';
 import { TERMINATOR_KEYS } from './digit-collector.js';
 

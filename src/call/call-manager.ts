@@ -14,7 +14,7 @@ import { AGENT_TOOL_NAMES, type AgentToolName } from '../domain/agent-tools.js';
 import { buildInstructions } from '../domain/instructions.js';
 import type { OrchestratorFactory } from '../domain/orchestrator-factory.js';
 import { toError } from '../errors.js';
-import { RealtimeClient, type RealtimeClientOptions } from '../infrastructure/realtime-client.js';
+import { RealtimeClient, type RealtimeClientOptions } from '../infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientLike } from '../infrastructure/realtime-client-events.js';
 import type { Logger } from '../logger.js';
 import { RealtimeService } from '../service/realtime-service.js';

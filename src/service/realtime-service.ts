@@ -24,10 +24,10 @@
 import { performance } from 'node:perf_hooks';
 import type { AbstractOrchestrator, OrchestratorResult } from '../domain/orchestrator.js';
 import { toError, VoiceBotError } from '../errors.js';
-import { RealtimeClient } from '../infrastructure/realtime-client.js';
+import { RealtimeClient } from '../infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
-import { REALTIME_SAMPLES_PER_MS } from '../infrastructure/realtime-session-config.js';
-import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import { REALTIME_SAMPLES_PER_MS } from '../infrastructure/openai-realtime/realtime-session-config.js';
+import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { Logger } from '../logger.js';
 import { AudioOutputQueue } from './audio-output-queue.js';
 import { planTruncations } from './barge-in.js';

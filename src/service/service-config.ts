@@ -3,8 +3,8 @@
  * from the validated `Config` so call wiring never reads environment-derived values piecemeal.
  */
 import type { Config } from '../config.js';
-import type { RealtimeTools } from '../infrastructure/realtime-client.js';
-import type { TurnDetectionSettings } from '../infrastructure/realtime-session-config.js';
+import type { RealtimeTools } from '../infrastructure/openai-realtime/realtime-client.js';
+import type { TurnDetectionSettings } from '../infrastructure/openai-realtime/realtime-session-config.js';
 import type { SameTurnSwitchPolicy } from './same-turn-switch.js';
 
 /** Seed's `model_settings`: fixed for the whole session (the model and, once audio was produced, the voice). */

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
+import { RealtimeClient } from '../../src/infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientEvent } from '../../src/infrastructure/realtime-client-events.js';
 import { createLogger } from '../../src/logger.js';
-import { base64ToPcm, chunkPcm, concatPcm, RealtimeFakeServer, silence, tone, type FakeScript, type WireEvent } from '../fakes/realtime-server.js';
+import { base64ToPcm, chunkPcm, concatPcm, RealtimeFakeServer, silence, tone, type FakeScript, type WireEvent } from '../../fakes/realtime-server.js';
 
 const PCM_24K = { type: 'audio/pcm', rate: 24000 };
 

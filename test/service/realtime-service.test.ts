@@ -13,7 +13,7 @@ import {
   type FakeScript,
   type RealtimeFakeServerOptions,
   type WireEvent,
-} from '../fakes/realtime-server.js';
+} from '../../fakes/realtime-server.js';
 import { FakePlayback } from './fake-playback.js';
 import { TestOrchestrator } from './test-orchestrator.js';
 

@@ -7,8 +7,8 @@
  */
 import { RealtimeAgent, RealtimeSession, type RealtimeAgentConfiguration } from '@openai/agents-realtime';
 import type { WebSocket } from 'ws';
-import { ConfigError, toError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { ConfigError, toError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 import type {
   RealtimeClientEvent,
   RealtimeClientLike,
@@ -16,7 +16,7 @@ import type {
   RealtimeResponseDoneEvent,
   ResponseRequest,
   SendResult,
-} from './realtime-client-events.js';
+} from '../realtime-client-events.js';
 import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
 import { startHeartbeat } from './realtime-heartbeat.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
