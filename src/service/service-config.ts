@@ -3,7 +3,7 @@
  * from the validated `Config` so call wiring never reads environment-derived values piecemeal.
  */
 import type { Config } from '../config.js';
-import type { RealtimeTools } from '../infrastructure/openai-realtime/realtime-client.js';
+import type { RealtimeTools } from '../infrastructure/openai-realtime/realtime-tools.js';
 import type { TurnDetectionSettings } from '../infrastructure/openai-realtime/realtime-session-config.js';
 import type { SameTurnSwitchPolicy } from './same-turn-switch.js';
 

@@ -5,7 +5,7 @@
  * reconnects, losing the conversation and cutting audio); barge-in decisions are left to the caller (the SDK's
  * wall-clock interruption is switched off in `ControlledRealtimeTransport`).
  */
-import { RealtimeAgent, RealtimeSession, type RealtimeAgentConfiguration } from '@openai/agents-realtime';
+import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import type { WebSocket } from 'ws';
 import { ConfigError, toError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -20,6 +20,7 @@ import type {
 import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
 import { startHeartbeat } from './realtime-heartbeat.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
+import type { RealtimeTools } from './realtime-tools.js';
 import { parseRealtimeUsage } from './realtime-usage.js';
 
 /** Bearer token sent to a local Realtime server (`url` set, no key): the SDK refuses to connect without one. */
@@ -32,9 +33,6 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 1_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_PING_INTERVAL_MS = 5_000;
 export const DEFAULT_PONG_TIMEOUT_MS = 5_000;
-
-/** Function tools the agent exposes, in the SDK's own type. */
-export type RealtimeTools = RealtimeAgentConfiguration['tools'];
 
 /** Construction options; model, voice and url come from `config.openai`. */
 export interface RealtimeClientOptions {
