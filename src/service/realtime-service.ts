@@ -24,7 +24,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AbstractOrchestrator, OrchestratorResult } from '../domain/orchestrator.js';
 import { toError, VoiceBotError } from '../errors.js';
-import { RealtimeClient } from '../infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
 import { REALTIME_SAMPLES_PER_MS } from '../infrastructure/openai-realtime/realtime-session-config.js';
 import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
@@ -41,9 +40,9 @@ export interface ServiceClock {
   now(): number;
 }
 
-/** Dependencies of one service; `client` defaults to a real `RealtimeClient` built from the config. */
+/** Dependencies of one service; the client comes from `createRealtimeClient` (or a fake in tests). */
 export interface RealtimeServiceOptions {
-  readonly client?: RealtimeClientLike | undefined;
+  readonly client: RealtimeClientLike;
   /** What the caller hears, from the carrier adapter; drives barge-in. */
   readonly playback: PlaybackControl;
   /** The call's child logger. */
@@ -115,7 +114,7 @@ export class RealtimeService {
     this.clock = options.clock ?? defaultClock;
     this.callSid = options.callSid;
     this.currentInstruction = config.initialInstruction;
-    this.client = options.client ?? this.initializeClient();
+    this.client = options.client;
     this.output = new AudioOutputQueue((chunk) =>
       this.deliveredSamples.set(chunk.itemId, (this.deliveredSamples.get(chunk.itemId) ?? 0) + chunk.pcm.length),
     );
@@ -197,22 +196,6 @@ export class RealtimeService {
       this.log.warn({ err: toError(error) }, 'realtime disconnect failed');
     }
     this.finish('closed');
-  }
-
-  private initializeClient(): RealtimeClientLike {
-    const { config } = this;
-    return new RealtimeClient({
-      name: config.name,
-      instructions: this.currentInstruction,
-      model: config.modelSettings.model,
-      voice: config.modelSettings.voice,
-      apiKey: config.apiKey,
-      url: config.url,
-      tools: config.tools,
-      turnDetection: config.modelSettings.turnDetection,
-      transcriptionModel: config.modelSettings.transcriptionModel,
-      logger: this.log,
-    });
   }
 
   private async pump(input: AsyncIterable<Int16Array>): Promise<void> {
