@@ -7,7 +7,7 @@
  */
 import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import type { WebSocket } from 'ws';
-import { ConfigError, toError } from '../../errors.js';
+import { ConfigError, RealtimeConnectError, toError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type {
   RealtimeClientEvent,
@@ -17,7 +17,8 @@ import type {
   ResponseRequest,
   SendResult,
 } from '../realtime-client-events.js';
-import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
+import { PCM24K_SAMPLES_PER_MS } from '../../audio/constants.js';
+import { buildSessionConfig, type TurnDetectionSettings } from './realtime-session-config.js';
 import { startHeartbeat } from './realtime-heartbeat.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
 import type { RealtimeTools } from './realtime-tools.js';
@@ -99,9 +100,12 @@ export class RealtimeClient implements RealtimeClientLike {
     });
   }
 
-  /** Opens the session; throws a readable error when it cannot (setup failure). */
+  /**
+   * Opens the session. Throws `ConfigError` without an API key or local url, `RealtimeConnectError` when the socket
+   * cannot be opened within `connectTimeoutMs` or closes during setup.
+   */
   async connect(): Promise<void> {
-    if (this.state !== 'idle') throw new ConfigError('RealtimeClient.connect() may be called once per client');
+    if (this.state !== 'idle') throw new Error('RealtimeClient.connect() may be called once per client');
     const apiKey = this.options.apiKey ?? (this.options.url ? LOCAL_SERVER_API_KEY : undefined);
     if (!apiKey) throw new ConfigError('RealtimeClient needs an OpenAI API key (or a url of a local Realtime server)');
     this.state = 'connecting';
@@ -156,7 +160,7 @@ export class RealtimeClient implements RealtimeClientLike {
       } catch (closeError) {
         this.log.debug({ err: toError(closeError) }, 'realtime session close after a failed connect failed');
       }
-      throw new ConfigError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
+      throw new RealtimeConnectError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
     } finally {
       clearTimeout(deadline);
     }
@@ -164,7 +168,7 @@ export class RealtimeClient implements RealtimeClientLike {
     if (!socket) {
       this.state = 'closed';
       this.dropQueued('closed during setup');
-      throw new ConfigError('Realtime connection closed during setup');
+      throw new RealtimeConnectError('Realtime connection closed during setup');
     }
     this.socket = socket;
     socket.once('close', (code: number) => this.onSocketClose(code));
@@ -341,7 +345,7 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   receivedAudioMs(itemId: string): number {
-    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / REALTIME_SAMPLES_PER_MS);
+    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / PCM24K_SAMPLES_PER_MS);
   }
 
   on(listener: RealtimeClientListener): () => void {
