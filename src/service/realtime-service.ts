@@ -21,24 +21,19 @@
  * with no audio. A re-routed reply is deleted whole, audio or not: it must leave neither a half-spoken preamble nor
  * an empty assistant turn between the caller's words and the specialist's answer.
  */
-import { performance } from 'node:perf_hooks';
 import type { AbstractOrchestrator, OrchestratorResult } from '../domain/orchestrator.js';
 import { toError, VoiceBotError } from '../errors.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
-import { REALTIME_SAMPLES_PER_MS } from '../infrastructure/openai-realtime/realtime-session-config.js';
+import { PCM24K_SAMPLES_PER_MS } from '../audio/constants.js';
 import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { Logger } from '../logger.js';
+import { systemClock, type Clock } from '../telephony/clock.js';
 import { AudioOutputQueue } from './audio-output-queue.js';
 import { planTruncations } from './barge-in.js';
 import type { PlaybackControl } from './playback.js';
 import { DEFAULT_SAME_TURN_SWITCH, decideSameTurnSwitch, type LatestReply } from './same-turn-switch.js';
 import type { ServiceConfig } from './service-config.js';
 import type { ServiceAudioChunk, ServiceEvent, ServiceListener, Truncation } from './service-events.js';
-
-/** Monotonic time source for event stamps. */
-export interface ServiceClock {
-  now(): number;
-}
 
 /** Dependencies of one service; the client comes from `createRealtimeClient` (or a fake in tests). */
 export interface RealtimeServiceOptions {
@@ -47,12 +42,11 @@ export interface RealtimeServiceOptions {
   readonly playback: PlaybackControl;
   /** The call's child logger. */
   readonly logger: Logger;
-  readonly clock?: ServiceClock | undefined;
+  /** Stamps events; only `now()` is read. Defaults to `systemClock`. */
+  readonly clock?: Pick<Clock, 'now'> | undefined;
   /** Twilio CallSid (the orchestrator's thread id). */
   readonly callSid: string;
 }
-
-const defaultClock: ServiceClock = { now: () => performance.now() };
 
 /** The empty PCM of an item's end marker. */
 const NO_AUDIO = new Int16Array(0);
@@ -80,7 +74,7 @@ export class RealtimeService {
   private readonly client: RealtimeClientLike;
   private readonly playback: PlaybackControl;
   private readonly log: Logger;
-  private readonly clock: ServiceClock;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly callSid: string;
   private readonly listeners = new Set<ServiceListener>();
   private readonly output: AudioOutputQueue;
@@ -111,7 +105,7 @@ export class RealtimeService {
     this.orchestrator = orchestrator;
     this.playback = options.playback;
     this.log = options.logger;
-    this.clock = options.clock ?? defaultClock;
+    this.clock = options.clock ?? systemClock;
     this.callSid = options.callSid;
     this.currentInstruction = config.initialInstruction;
     this.client = options.client;
@@ -151,7 +145,7 @@ export class RealtimeService {
    * (spoken while the session was still opening).
    */
   get callerAudioDeliveredMs(): number {
-    return this.deliveredInputSamples / REALTIME_SAMPLES_PER_MS;
+    return this.deliveredInputSamples / PCM24K_SAMPLES_PER_MS;
   }
 
   /** Makes the bot speak first: `response.create` with the configured greeting as its instructions. */
@@ -296,7 +290,7 @@ export class RealtimeService {
         cleared,
         others,
         receivedMs: (id) => this.client.receivedAudioMs(id),
-        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
+        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / PCM24K_SAMPLES_PER_MS),
       }),
     );
     const cancelled = cancelledResponseId !== undefined;
@@ -408,7 +402,7 @@ export class RealtimeService {
           cleared,
           others,
           receivedMs: (id) => this.client.receivedAudioMs(id),
-          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
+          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / PCM24K_SAMPLES_PER_MS),
         }).filter((t) => !response.items.includes(t.itemId)),
       true,
       carrierCleared,
