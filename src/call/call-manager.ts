@@ -11,7 +11,7 @@ import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { AgentCatalogue } from '../domain/agent-catalogue.js';
 import { AGENT_TOOL_NAMES, type AgentToolName } from '../domain/agent-tools.js';
-import { buildInstructions } from '../domain/instructions.js';
+import { buildInstructions, greetingInstruction } from '../domain/instructions.js';
 import type { OrchestratorFactory } from '../domain/orchestrator-factory.js';
 import { toError } from '../errors.js';
 import {
@@ -169,7 +169,7 @@ export class CallManager implements CallHandler {
       {
         initialInstruction: instructions,
         agentType: 'realtime',
-        greeting: greeting === undefined ? undefined : `Greet the caller now with exactly these words: "${greeting}"`,
+        greeting: greeting === undefined ? undefined : greetingInstruction(greeting),
         sameTurnSwitch: catalogue.sameTurnSwitch,
       },
       orchestrator,
@@ -270,7 +270,11 @@ export class CallManager implements CallHandler {
       this.#answeredAt.delete(status.callSid);
       // A call that ended while ringing never opens its stream: release its pre-warmed session now, not at the TTL.
       const prewarmed = this.#prewarmed.adopt(status.callSid);
-      if (prewarmed) void prewarmed.client.disconnect().catch(() => undefined);
+      if (prewarmed) {
+        void prewarmed.client.disconnect().catch((error: unknown) => {
+          this.#log.warn({ err: toError(error), callSid: status.callSid }, 'pre-warmed realtime session disconnect failed');
+        });
+      }
     }
   }
 
