@@ -26,6 +26,7 @@ import { toError, VoiceBotError } from '../errors.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
 import { PCM24K_SAMPLES_PER_MS } from '../audio/constants.js';
 import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../telephony/clock.js';
 import { AudioOutputQueue } from './audio-output-queue.js';
@@ -76,7 +77,7 @@ export class RealtimeService {
   private readonly log: Logger;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly callSid: string;
-  private readonly listeners = new Set<ServiceListener>();
+  private readonly listeners: Listeners<ServiceEvent>;
   private readonly output: AudioOutputQueue;
   /** Responses cancelled (barge-in, re-route): their late deltas and transcripts are dropped until `response.done`. */
   private readonly droppedResponses = new Set<string>();
@@ -105,6 +106,7 @@ export class RealtimeService {
     this.orchestrator = orchestrator;
     this.playback = options.playback;
     this.log = options.logger;
+    this.listeners = new Listeners<ServiceEvent>((err, event) => this.log.error({ err, eventType: event.type }, 'service listener failed'));
     this.clock = options.clock ?? systemClock;
     this.callSid = options.callSid;
     this.currentInstruction = config.initialInstruction;
@@ -176,8 +178,7 @@ export class RealtimeService {
 
   /** Subscribes to service events; returns the unsubscribe function. */
   on(listener: ServiceListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Ends the call's session and output; idempotent. The orchestrator is disposed by whoever created it. */
@@ -459,12 +460,6 @@ export class RealtimeService {
   }
 
   private emit(event: ServiceEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: toError(error), eventType: event.type }, 'service listener failed');
-      }
-    }
+    this.listeners.emit(event);
   }
 }

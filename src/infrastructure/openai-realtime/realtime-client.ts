@@ -8,6 +8,7 @@
 import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import type { WebSocket } from 'ws';
 import { ConfigError, RealtimeConnectError, toError } from '../../errors.js';
+import { Listeners } from '../../listeners.js';
 import type { Logger } from '../../logger.js';
 import type {
   RealtimeClientEvent,
@@ -71,7 +72,7 @@ type RawEvent = { readonly type: string; readonly [key: string]: unknown };
 export class RealtimeClient implements RealtimeClientLike {
   private readonly options: RealtimeClientOptions;
   private readonly log: Logger;
-  private readonly listeners = new Set<RealtimeClientListener>();
+  private readonly listeners: Listeners<RealtimeClientEvent>;
   private readonly receivedSamples = new Map<string, number>();
   private readonly partialTranscripts = new Map<string, string>();
   private transport: ControlledRealtimeTransport | undefined;
@@ -94,6 +95,9 @@ export class RealtimeClient implements RealtimeClientLike {
   constructor(options: RealtimeClientOptions) {
     this.options = options;
     this.log = options.logger;
+    this.listeners = new Listeners<RealtimeClientEvent>((err, event) =>
+      this.log.error({ err, eventType: event.type }, 'realtime client listener failed'),
+    );
     this.instructions = options.instructions;
     this.openOutcome = new Promise<boolean>((resolve) => {
       this.settleOpen = resolve;
@@ -349,8 +353,7 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   on(listener: RealtimeClientListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private buildAgent(instructions: string): RealtimeAgent {
@@ -532,13 +535,7 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   private emit(event: RealtimeClientEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: toError(error), eventType: event.type }, 'realtime client listener failed');
-      }
-    }
+    this.listeners.emit(event);
   }
 }
 
