@@ -32,7 +32,6 @@ import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
 import { ResponseWatchdog } from './response-watchdog.js';
 
-
 /** Options for {@link CallManager}. */
 export interface CallManagerOptions {
   readonly config: Config;
