@@ -28,7 +28,7 @@ import { readFixture } from '../src/fixtures/call-fixture.js';
 import { createLogger } from '../src/logger.js';
 import { createVoiceBot } from '../src/server.js';
 import type { ServiceEvent } from '../src/service/service-events.js';
-import { RealtimeFakeServer } from '../test/fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 
 const PUBLIC_BASE_URL = 'https://demo.voicebot.invalid';
 /** Any well-formed token: the demo's caller and server share it. */

@@ -6,7 +6,7 @@
  *   npm run first-audio -- [--runs 3] [--first-audio-delay 800] [--connect-delay 300] [--stream-open-delay 500]
  */
 import { parseArgs } from 'node:util';
-import { REALISTIC_REALTIME_TIMING } from '../test/fakes/realtime-server.js';
+import { REALISTIC_REALTIME_TIMING } from '../fakes/realtime-server.js';
 import { measureFirstAudio, type FirstAudioMeasurement, type FirstAudioTiming } from './first-audio/measure-first-audio.js';
 
 function positive(name: string, value: string): number {

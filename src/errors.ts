@@ -1,6 +1,7 @@
 /**
- * The project's small error family. Setup code throws these early with a readable message; once a call is live,
- * failures travel as `{ error, recoverable }` events instead (see house style: throw at setup, emit once live).
+ * The project's small error family. `ConfigError` is for configuration only (startup, the catalogue, the dev
+ * tunnel's files); a Realtime session that cannot be opened is a `RealtimeConnectError`. Once a session is live,
+ * failures travel as `{ error, recoverable }` events instead (house style: throw at setup, emit once live).
  */
 
 /** Base class: every error this project raises on purpose carries a stable machine-readable `code`. */
@@ -21,27 +22,13 @@ export class ConfigError extends VoiceBotError {
   }
 }
 
-/** A request failed authentication (bad Twilio signature, unknown or replayed stream token, bad API key). */
-export class AuthError extends VoiceBotError {
+/**
+ * The Realtime session of a call could not be opened (socket refused, upgrade never answered within the connect
+ * deadline, closed during setup). Not a configuration problem: the call owner hands the caller to the fallback.
+ */
+export class RealtimeConnectError extends VoiceBotError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('AUTH_FAILED', message, options);
-  }
-}
-
-/** A peer sent something that does not follow its protocol (Twilio Media Streams, OpenAI Realtime). */
-export class ProtocolError extends VoiceBotError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('PROTOCOL_VIOLATION', message, options);
-  }
-}
-
-/** An external service (Twilio REST, OpenAI, the database) failed or timed out. */
-export class UpstreamError extends VoiceBotError {
-  readonly recoverable: boolean;
-
-  constructor(message: string, options: { cause?: unknown; recoverable?: boolean } = {}) {
-    super('UPSTREAM_FAILED', message, options);
-    this.recoverable = options.recoverable ?? true;
+    super('REALTIME_CONNECT_FAILED', message, options);
   }
 }
 

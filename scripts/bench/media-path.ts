@@ -13,7 +13,7 @@
 import { REALTIME_FRAME_SAMPLES, REALTIME_SAMPLE_RATE_HZ, TWILIO_FRAME_SAMPLES, TWILIO_SAMPLE_RATE_HZ, FRAME_MS } from '../../src/audio/constants.js';
 import { muLawDecode, muLawEncode } from '../../src/audio/mulaw.js';
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../../src/audio/resampler.js';
-import { formatAppendMessage, parseOutputAudioDelta } from '../../src/infrastructure/realtime-websocket.js';
+import { formatAppendMessage, parseOutputAudioDelta } from '../../src/infrastructure/openai-realtime/realtime-websocket.js';
 import { InboundAudioDecoder } from '../../src/telephony/inbound-audio-decoder.js';
 import { OUTBOUND_CHUNK_MS } from '../../src/telephony/media-transport.js';
 import { OutboundAudioEncoder } from '../../src/telephony/outbound-audio-encoder.js';

@@ -14,11 +14,11 @@ import { buildInstructions } from '../../src/domain/instructions.js';
 import { startOrchestration } from '../../src/domain/orchestration.js';
 import { loadConfig } from '../../src/config.js';
 import { openSqliteCheckpointer } from '../../src/infrastructure/checkpointer-sqlite.js';
-import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
+import { createRealtimeClient, realtimeClientOptionsFrom } from '../../src/infrastructure/openai-realtime/create-realtime-client.js';
 import { createLogger } from '../../src/logger.js';
 import type { PlaybackControl } from '../../src/service/playback.js';
 import { RealtimeService } from '../../src/service/realtime-service.js';
-import { RealtimeFakeServer } from '../../test/fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 import { quantile } from './measure.js';
 
 /** Caller sentences that each move the front desk to a specialist (one per sample, cycled). */
@@ -64,9 +64,9 @@ export async function measureOrchestratorLatency(samples = 200): Promise<Orchest
       const callSid = `CAbench${String(i).padStart(6, '0')}`;
       const orchestrator = factory(callSid);
       const instructions = buildInstructions(catalogue, catalogue.defaultAgent);
-      const client = new RealtimeClient({ name: 'bench', instructions, model: 'gpt-realtime', voice: 'marin', url: fake.url, logger });
+      const client = createRealtimeClient(realtimeClientOptionsFrom(config, { name: 'bench', instructions, logger }));
       const service = new RealtimeService(
-        { name: 'bench', initialInstruction: instructions, modelSettings: { model: 'gpt-realtime', voice: 'marin' }, agentType: 'realtime', url: fake.url },
+        { initialInstruction: instructions, agentType: 'realtime' },
         orchestrator,
         { client, playback: silentPlayback, logger, callSid },
       );

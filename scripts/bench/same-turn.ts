@@ -24,7 +24,7 @@ import { createLogger } from '../../src/logger.js';
 import { createVoiceBot } from '../../src/server.js';
 import type { ServiceEvent } from '../../src/service/service-events.js';
 import { buildSyntheticCall, type CallStep } from '../../src/fixtures/synthetic-call.js';
-import { RealtimeFakeServer, type FakeTurnScript, type RecordedEvent } from '../../test/fakes/realtime-server.js';
+import { RealtimeFakeServer, type FakeTurnScript, type RecordedEvent } from '../../fakes/realtime-server.js';
 import { networkTransport } from '../sim-caller/network-transport.js';
 import { runSimulatedCall, type SimCallResult } from '../sim-caller/sim-caller.js';
 import { quantile } from './measure.js';

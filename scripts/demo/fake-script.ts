@@ -8,9 +8,9 @@
  * fixture expects a barge-in: there the reply is long enough that the caller talks over it.
  */
 import type { CallFixture } from '../../src/fixtures/call-fixture.js';
-import type { RealtimeFakeServerOptions } from '../../test/fakes/realtime-server.js';
-import type { FakeResponseScript, FakeScript } from '../../test/fakes/realtime/script.js';
-import { FAKE_SAMPLES_PER_MS, tone } from '../../test/fakes/realtime/script.js';
+import type { RealtimeFakeServerOptions } from '../../fakes/realtime-server.js';
+import type { FakeResponseScript, FakeScript } from '../../fakes/realtime/script.js';
+import { FAKE_SAMPLES_PER_MS, tone } from '../../fakes/realtime/script.js';
 import { replyClip } from './reply-clips.js';
 
 /** The greeting's length; recorded callers wait 3 s for it (`LEAD_IN_MS` in scripts/make-fixtures.ts). */

@@ -17,8 +17,8 @@ import { buildSyntheticCall } from '../../src/fixtures/synthetic-call.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../../test/fakes/realtime-server.js';
-import { FakeTwilioNumbers, fakeNumber } from '../../test/fakes/twilio-numbers.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
+import { FakeTwilioNumbers, fakeNumber } from '../../fakes/twilio-numbers.js';
 import { networkTransport } from '../sim-caller/network-transport.js';
 import { runSimulatedCall } from '../sim-caller/sim-caller.js';
 

@@ -5,10 +5,8 @@
 import { muLawDecode } from '../../src/audio/mulaw.js';
 import { writeWav } from '../../src/audio/wav.js';
 import type { CallFixture } from '../../src/fixtures/call-fixture.js';
+import { MULAW_BYTES_PER_MS as BYTES_PER_MS, TWILIO_SAMPLE_RATE_HZ as SAMPLE_RATE_HZ } from '../../src/audio/constants.js';
 import type { CallerPlayback } from './caller-playback.js';
-
-const SAMPLE_RATE_HZ = 8000;
-const BYTES_PER_MS = 8;
 
 /** The bot's side as heard, from call start to `untilMs`, as a mono WAV file. */
 export function botAudioWav(playback: CallerPlayback, untilMs: number): Uint8Array {

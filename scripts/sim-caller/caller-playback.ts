@@ -4,8 +4,7 @@
  * returns every pending mark at once. Pure bookkeeping over explicit times, so it is tested without timers.
  */
 
-/** μ-law bytes per millisecond at 8 kHz. */
-export const PLAYBACK_BYTES_PER_MS = 8;
+import { MULAW_BYTES_PER_MS as PLAYBACK_BYTES_PER_MS } from '../../src/audio/constants.js';
 
 /** A stretch of bot audio as the caller hears it, in call time; `bytes` is only what actually played. */
 export interface PlayedSegment {

@@ -6,6 +6,7 @@
  * recorded in the call's `ActionLog`; REST failures come back as results the model can react to, never as throws.
  * The call wiring reads `outcome` when Twilio sends `stop`: after a transfer that `stop` is not a hang-up.
  */
+import { hangUpFailedInstruction, sayExactlyInstruction } from '../domain/instructions.js';
 import { toError } from '../errors.js';
 import type { RealtimeClientEvent, RealtimeClientLike } from '../infrastructure/realtime-client-events.js';
 import type { Logger } from '../logger.js';
@@ -131,7 +132,7 @@ export class CallActions {
     this.#ending = by;
     await this.#responseSettled();
     const spoken = this.#nextResponseDone();
-    this.#options.realtime.createResponse({ instructions: `Say exactly this to the caller and nothing else: "${line}"` });
+    this.#options.realtime.createResponse({ instructions: sayExactlyInstruction(line) });
     await spoken;
     this.#reportLateFailure(await this.#completeHangUp(by, by));
   }
@@ -222,7 +223,7 @@ export class CallActions {
   #reportLateFailure(failure: string | undefined): void {
     if (failure === undefined || this.#disposed) return;
     this.#options.realtime.createResponse({
-      instructions: `Ending the call failed (${failure}). Tell the caller briefly that they can hang up now.`,
+      instructions: hangUpFailedInstruction(failure),
     });
   }
 

@@ -5,6 +5,7 @@
  * `idle.reprompts` times, then says its goodbye and hangs up once that has played. At `maxDuration.minutes` the
  * call ends the same way with the closing line. Settings are read on every tick, so an agent change applies at once.
  */
+import { idleRepromptInstruction } from '../domain/instructions.js';
 import type { RealtimeClientEvent } from '../infrastructure/realtime-client-events.js';
 import type { Clock, TimerHandle } from '../telephony/clock.js';
 import type { ActionRealtime, ActionTransport, CallActions } from './call-actions.js';
@@ -91,7 +92,7 @@ export class CallTimers {
         this.#reprompts += 1;
         actions.log.record({ action: 'idle_reprompt', outcome: 'ok', reason: 'caller silent', details: { reprompt: this.#reprompts } });
         realtime.createResponse({
-          instructions: `The caller has been silent for a while. Ask exactly this, then wait: "${settings.idle.reprompt}"`,
+          instructions: idleRepromptInstruction(settings.idle.reprompt),
         });
       } else {
         this.stop();

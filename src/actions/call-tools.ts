@@ -1,18 +1,17 @@
 /**
- * The telephony actions as function tools of the Realtime agent (`@openai/agents-realtime` `tool()`), with zod
+ * The telephony actions as function tools of the Realtime agent (built by `defineRealtimeTool`), with zod
  * parameters and descriptions written for the model. The Realtime session's tool list is fixed when it opens
  * (often while the phone rings, before the call's transport exists), so each tool resolves the call's
  * `CallActions` when it runs and refuses politely when the current agent is not granted it.
  */
-import { backgroundResult, tool } from '@openai/agents-realtime';
 import { z } from 'zod';
 import type { AgentToolName } from '../domain/agent-tools.js';
-import type { RealtimeTools } from '../infrastructure/realtime-client.js';
+import { defineRealtimeTool, type RealtimeTool } from '../infrastructure/openai-realtime/realtime-tools.js';
 import type { CallActions, ToolReply } from './call-actions.js';
 import { TERMINATOR_KEYS } from './digit-collector.js';
 
 /** One function tool as the Realtime agent takes it. */
-export type CallTool = NonNullable<RealtimeTools>[number];
+export type CallTool = RealtimeTool;
 
 /** Inter-key timeout of `collect_digits` when the model gives none. */
 export const DEFAULT_DIGIT_TIMEOUT_S = 8;
@@ -24,11 +23,6 @@ export const MAX_COLLECTED_DIGITS = 32;
 export type CallActionsLookup = () => CallActions | undefined;
 
 const NOT_READY: ToolReply = { text: 'The call is not connected yet; try again in a moment.', respond: true };
-
-/** The SDK result for a reply: a plain string asks the model to speak next; a background result does not. */
-function toResult(reply: ToolReply): string | ReturnType<typeof backgroundResult<string>> {
-  return reply.respond ? reply.text : backgroundResult(reply.text);
-}
 
 const hangUpParameters = z.object({
   reason: z.string().describe('Why the call is ending, in a few words (for the call record).'),
@@ -69,54 +63,54 @@ export function createCallTools(names: readonly AgentToolName[], lookup: CallAct
     switch (name) {
       case 'hang_up':
         tools.push(
-          tool({
+          defineRealtimeTool({
             name,
             description:
               'End the phone call. First say a short goodbye in the same turn; the line is closed only after the caller has heard it. Use only when the caller is done or asked to end the call.',
             parameters: hangUpParameters,
             execute: async ({ reason }) => {
               const actions = lookup();
-              if (!actions) return toResult(NOT_READY);
-              if (!actions.allows(name)) return toResult(actions.refuse(name));
-              return toResult(await actions.hangUp(reason));
+              if (!actions) return NOT_READY;
+              if (!actions.allows(name)) return actions.refuse(name);
+              return await actions.hangUp(reason);
             },
           }),
         );
         break;
       case 'transfer_to_human':
         tools.push(
-          tool({
+          defineRealtimeTool({
             name,
             description:
               'Connect the caller to a human colleague by phone. Say one short sentence first (for example "Let me connect you to a colleague"), then call this. The conversation with you ends when the transfer starts.',
             parameters: transferParameters,
             execute: async ({ reason, department }) => {
               const actions = lookup();
-              if (!actions) return toResult(NOT_READY);
-              if (!actions.allows(name)) return toResult(actions.refuse(name));
-              return toResult(await actions.transfer(reason, department ?? undefined));
+              if (!actions) return NOT_READY;
+              if (!actions.allows(name)) return actions.refuse(name);
+              return await actions.transfer(reason, department ?? undefined);
             },
           }),
         );
         break;
       case 'collect_digits':
         tools.push(
-          tool({
+          defineRealtimeTool({
             name,
             description:
               'Let the caller type numbers on the phone keypad instead of saying them (account numbers, PINs, card details). First tell the caller what to type, then call this; it returns the digits when the caller is done.',
             parameters: collectDigitsParameters,
             execute: async ({ count, terminator, timeoutSeconds }) => {
               const actions = lookup();
-              if (!actions) return toResult(NOT_READY);
-              if (!actions.allows(name)) return toResult(actions.refuse(name));
+              if (!actions) return NOT_READY;
+              if (!actions.allows(name)) return actions.refuse(name);
               const reply = await actions.collectDigits({
                 count: count ?? undefined,
                 // Neither given: the caller ends the entry with # (the usual phone convention).
                 terminator: terminator ?? (count === null ? '#' : undefined),
                 timeoutMs: (timeoutSeconds ?? DEFAULT_DIGIT_TIMEOUT_S) * 1000,
               });
-              return toResult(reply);
+              return reply;
             },
           }),
         );

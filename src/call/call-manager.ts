@@ -11,14 +11,17 @@ import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { AgentCatalogue } from '../domain/agent-catalogue.js';
 import { AGENT_TOOL_NAMES, type AgentToolName } from '../domain/agent-tools.js';
-import { buildInstructions } from '../domain/instructions.js';
+import { buildInstructions, greetingInstruction } from '../domain/instructions.js';
 import type { OrchestratorFactory } from '../domain/orchestrator-factory.js';
 import { toError } from '../errors.js';
-import { RealtimeClient, type RealtimeClientOptions } from '../infrastructure/realtime-client.js';
+import {
+  createRealtimeClient,
+  realtimeClientOptionsFrom,
+  type RealtimeClientFactory,
+} from '../infrastructure/openai-realtime/create-realtime-client.js';
 import type { RealtimeClientLike } from '../infrastructure/realtime-client-events.js';
 import type { Logger } from '../logger.js';
 import { RealtimeService } from '../service/realtime-service.js';
-import { serviceConfigFrom } from '../service/service-config.js';
 import type { ServiceEvent } from '../service/service-events.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
@@ -28,9 +31,6 @@ import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml
 import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
 import { ResponseWatchdog } from './response-watchdog.js';
-
-/** Builds one Realtime connection; production passes the real `RealtimeClient`, tests may wrap or fake it. */
-export type RealtimeClientFactory = (options: RealtimeClientOptions) => RealtimeClientLike;
 
 /** Options for {@link CallManager}. */
 export interface CallManagerOptions {
@@ -71,8 +71,6 @@ interface CallWatchdogs {
   readonly media: MediaWatchdog;
 }
 
-const defaultClientFactory: RealtimeClientFactory = (options) => new RealtimeClient(options);
-
 /** Owns every call of this process. */
 export class CallManager implements CallHandler {
   readonly #options: CallManagerOptions;
@@ -97,7 +95,7 @@ export class CallManager implements CallHandler {
     this.#availableTools = options.callControl ? AGENT_TOOL_NAMES : [];
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger;
-    this.#createClient = options.createRealtimeClient ?? defaultClientFactory;
+    this.#createClient = options.createRealtimeClient ?? createRealtimeClient;
     this.#prewarmed = new PrewarmedSessions({
       clock: this.#clock,
       logger: options.logger,
@@ -167,12 +165,12 @@ export class CallManager implements CallHandler {
     const client = responses.client;
     const greeting = catalogue.agentsByName.get(agent)?.greeting;
     const service = new RealtimeService(
-      serviceConfigFrom(this.#options.config, {
-        name: agent,
+      {
         initialInstruction: instructions,
-        greeting: greeting === undefined ? undefined : `Greet the caller now with exactly these words: "${greeting}"`,
+        agentType: 'realtime',
+        greeting: greeting === undefined ? undefined : greetingInstruction(greeting),
         sameTurnSwitch: catalogue.sameTurnSwitch,
-      }),
+      },
       orchestrator,
       { client, playback: transport, logger, callSid: start.callSid },
     );
@@ -271,7 +269,11 @@ export class CallManager implements CallHandler {
       this.#answeredAt.delete(status.callSid);
       // A call that ended while ringing never opens its stream: release its pre-warmed session now, not at the TTL.
       const prewarmed = this.#prewarmed.adopt(status.callSid);
-      if (prewarmed) void prewarmed.client.disconnect().catch(() => undefined);
+      if (prewarmed) {
+        void prewarmed.client.disconnect().catch((error: unknown) => {
+          this.#log.warn({ err: toError(error), callSid: status.callSid }, 'pre-warmed realtime session disconnect failed');
+        });
+      }
     }
   }
 
@@ -294,19 +296,7 @@ export class CallManager implements CallHandler {
     const { config, catalogue } = this.#options;
     // The tool list is fixed when the session opens (maybe while ringing); each tool finds the call's actions when run.
     const tools = this.#options.callControl ? createCallTools(grantedToolNames(catalogue), () => this.#actions.get(callSid)?.actions) : undefined;
-    return this.#createClient({
-      name: agent,
-      instructions,
-      model: config.openai.realtimeModel,
-      voice: config.openai.voice,
-      apiKey: config.openai.apiKey,
-      url: config.openai.realtimeUrl,
-      connectTimeoutMs: config.liveness.realtimeConnectTimeoutMs,
-      pingIntervalMs: config.liveness.realtimePingIntervalMs,
-      pongTimeoutMs: config.liveness.realtimePongTimeoutMs,
-      ...(tools ? { tools } : {}),
-      logger,
-    });
+    return this.#createClient(realtimeClientOptionsFrom(config, { name: agent, instructions, ...(tools ? { tools } : {}), logger }));
   }
 
   #onEnded(session: CallSession, summary: CallSummary): void {

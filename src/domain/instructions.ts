@@ -87,3 +87,28 @@ export function buildInstructions(catalogue: AgentCatalogue, agentName: string, 
   }
   return sections.join('\n\n');
 }
+
+/*
+ * Per-response instructions: the text of one `response.create`, for a line the bot must say at a given moment.
+ * They live here with the session instructions so every instruction text the model reads is written in one file.
+ */
+
+/** The first response of a call whose agent has a catalogue greeting. */
+export function greetingInstruction(greeting: string): string {
+  return `Greet the caller now with exactly these words: "${greeting}"`;
+}
+
+/** A closing line the bot must say word for word (idle goodbye, maximum duration). */
+export function sayExactlyInstruction(line: string): string {
+  return `Say exactly this to the caller and nothing else: "${line}"`;
+}
+
+/** The idle timer's re-prompt to a silent caller. */
+export function idleRepromptInstruction(reprompt: string): string {
+  return `The caller has been silent for a while. Ask exactly this, then wait: "${reprompt}"`;
+}
+
+/** After a hang-up that failed once its tool had already returned (`failure` says why, in a few words). */
+export function hangUpFailedInstruction(failure: string): string {
+  return `Ending the call failed (${failure}). Tell the caller briefly that they can hang up now.`;
+}

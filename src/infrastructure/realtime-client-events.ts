@@ -2,7 +2,7 @@
  * The closed set of events a `RealtimeClient` emits, and the small interface the service layer programs against
  * (so tests and other transports can stand in for the OpenAI-backed client). Audio is PCM16 mono 24 kHz.
  */
-import type { RealtimeUsage } from './realtime-usage.js';
+import type { RealtimeUsage } from './openai-realtime/realtime-usage.js';
 
 /** Assistant output audio for one conversation item, decoded from a `response.output_audio.delta`. */
 export interface RealtimeAudioEvent {

@@ -4,7 +4,7 @@
  * Label values are bounded: agents come from the catalogue, error codes are normalised, directions are two.
  */
 import type { ObservedCall } from '../call/call-observer.js';
-import { USAGE_KINDS } from '../infrastructure/realtime-usage.js';
+import { USAGE_KINDS } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { TelemetrySink } from '../telemetry/telemetry-hub.js';
 import type { TimelineEvent } from '../telemetry/timeline-events.js';
 import { createVoicebotMetrics, type VoicebotMetrics } from './voicebot-metrics.js';

@@ -3,7 +3,7 @@
  * return the same shape whatever the backend.
  */
 import type { ActionRecord } from '../actions/action-log.js';
-import { EMPTY_USAGE } from '../infrastructure/realtime-usage.js';
+import { EMPTY_USAGE } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { CallDirection, CallListItem, CallRecord, CallTotals, RecordEntry, RecordTurn } from './call-record.js';
 
 /** A `call_records` row as read back. */

@@ -5,7 +5,7 @@
  * milliseconds on the call's media clock (ms of caller audio since the stream started); `...At` are ISO 8601 UTC.
  */
 import type { ActionRecord } from '../actions/action-log.js';
-import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { BotTurn, CallerTurn } from '../telemetry/timeline-events.js';
 
 /** Who placed the call. */

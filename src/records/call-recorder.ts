@@ -4,7 +4,7 @@
  * last second. Store failures are logged and never reach the call. Per event work is a map write; nothing per frame.
  */
 import { toError } from '../errors.js';
-import { addUsage, EMPTY_USAGE, type RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import { addUsage, EMPTY_USAGE, type RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { Logger } from '../logger.js';
 import type { ActionRecord } from '../actions/action-log.js';
 import type { Clock, TimerHandle } from '../telephony/clock.js';

@@ -3,7 +3,7 @@
  * OpenAI's list prices for the GA realtime models (platform.openai.com/docs/pricing, late 2025); override it
  * with `REALTIME_PRICES` (JSON, same keys) when your contract or the list differs. An estimate, not an invoice.
  */
-import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 
 /** USD per 1 000 000 tokens of each kind. */
 export interface RealtimePrices {

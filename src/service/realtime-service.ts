@@ -21,14 +21,14 @@
  * with no audio. A re-routed reply is deleted whole, audio or not: it must leave neither a half-spoken preamble nor
  * an empty assistant turn between the caller's words and the specialist's answer.
  */
-import { performance } from 'node:perf_hooks';
 import type { AbstractOrchestrator, OrchestratorResult } from '../domain/orchestrator.js';
 import { toError, VoiceBotError } from '../errors.js';
-import { RealtimeClient } from '../infrastructure/realtime-client.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
-import { REALTIME_SAMPLES_PER_MS } from '../infrastructure/realtime-session-config.js';
-import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import { PCM24K_SAMPLES_PER_MS } from '../audio/constants.js';
+import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
+import { systemClock, type Clock } from '../telephony/clock.js';
 import { AudioOutputQueue } from './audio-output-queue.js';
 import { planTruncations } from './barge-in.js';
 import type { PlaybackControl } from './playback.js';
@@ -36,24 +36,18 @@ import { DEFAULT_SAME_TURN_SWITCH, decideSameTurnSwitch, type LatestReply } from
 import type { ServiceConfig } from './service-config.js';
 import type { ServiceAudioChunk, ServiceEvent, ServiceListener, Truncation } from './service-events.js';
 
-/** Monotonic time source for event stamps. */
-export interface ServiceClock {
-  now(): number;
-}
-
-/** Dependencies of one service; `client` defaults to a real `RealtimeClient` built from the config. */
+/** Dependencies of one service; the client comes from `createRealtimeClient` (or a fake in tests). */
 export interface RealtimeServiceOptions {
-  readonly client?: RealtimeClientLike | undefined;
+  readonly client: RealtimeClientLike;
   /** What the caller hears, from the carrier adapter; drives barge-in. */
   readonly playback: PlaybackControl;
   /** The call's child logger. */
   readonly logger: Logger;
-  readonly clock?: ServiceClock | undefined;
+  /** Stamps events; only `now()` is read. Defaults to `systemClock`. */
+  readonly clock?: Pick<Clock, 'now'> | undefined;
   /** Twilio CallSid (the orchestrator's thread id). */
   readonly callSid: string;
 }
-
-const defaultClock: ServiceClock = { now: () => performance.now() };
 
 /** The empty PCM of an item's end marker. */
 const NO_AUDIO = new Int16Array(0);
@@ -81,9 +75,9 @@ export class RealtimeService {
   private readonly client: RealtimeClientLike;
   private readonly playback: PlaybackControl;
   private readonly log: Logger;
-  private readonly clock: ServiceClock;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly callSid: string;
-  private readonly listeners = new Set<ServiceListener>();
+  private readonly listeners: Listeners<ServiceEvent>;
   private readonly output: AudioOutputQueue;
   /** Responses cancelled (barge-in, re-route): their late deltas and transcripts are dropped until `response.done`. */
   private readonly droppedResponses = new Set<string>();
@@ -112,10 +106,11 @@ export class RealtimeService {
     this.orchestrator = orchestrator;
     this.playback = options.playback;
     this.log = options.logger;
-    this.clock = options.clock ?? defaultClock;
+    this.listeners = new Listeners<ServiceEvent>((err, event) => this.log.error({ err, eventType: event.type }, 'service listener failed'));
+    this.clock = options.clock ?? systemClock;
     this.callSid = options.callSid;
     this.currentInstruction = config.initialInstruction;
-    this.client = options.client ?? this.initializeClient();
+    this.client = options.client;
     this.output = new AudioOutputQueue((chunk) =>
       this.deliveredSamples.set(chunk.itemId, (this.deliveredSamples.get(chunk.itemId) ?? 0) + chunk.pcm.length),
     );
@@ -152,7 +147,7 @@ export class RealtimeService {
    * (spoken while the session was still opening).
    */
   get callerAudioDeliveredMs(): number {
-    return this.deliveredInputSamples / REALTIME_SAMPLES_PER_MS;
+    return this.deliveredInputSamples / PCM24K_SAMPLES_PER_MS;
   }
 
   /** Makes the bot speak first: `response.create` with the configured greeting as its instructions. */
@@ -183,8 +178,7 @@ export class RealtimeService {
 
   /** Subscribes to service events; returns the unsubscribe function. */
   on(listener: ServiceListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Ends the call's session and output; idempotent. The orchestrator is disposed by whoever created it. */
@@ -197,22 +191,6 @@ export class RealtimeService {
       this.log.warn({ err: toError(error) }, 'realtime disconnect failed');
     }
     this.finish('closed');
-  }
-
-  private initializeClient(): RealtimeClientLike {
-    const { config } = this;
-    return new RealtimeClient({
-      name: config.name,
-      instructions: this.currentInstruction,
-      model: config.modelSettings.model,
-      voice: config.modelSettings.voice,
-      apiKey: config.apiKey,
-      url: config.url,
-      tools: config.tools,
-      turnDetection: config.modelSettings.turnDetection,
-      transcriptionModel: config.modelSettings.transcriptionModel,
-      logger: this.log,
-    });
   }
 
   private async pump(input: AsyncIterable<Int16Array>): Promise<void> {
@@ -313,7 +291,7 @@ export class RealtimeService {
         cleared,
         others,
         receivedMs: (id) => this.client.receivedAudioMs(id),
-        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
+        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / PCM24K_SAMPLES_PER_MS),
       }),
     );
     const cancelled = cancelledResponseId !== undefined;
@@ -425,7 +403,7 @@ export class RealtimeService {
           cleared,
           others,
           receivedMs: (id) => this.client.receivedAudioMs(id),
-          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
+          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / PCM24K_SAMPLES_PER_MS),
         }).filter((t) => !response.items.includes(t.itemId)),
       true,
       carrierCleared,
@@ -482,12 +460,6 @@ export class RealtimeService {
   }
 
   private emit(event: ServiceEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: toError(error), eventType: event.type }, 'service listener failed');
-      }
-    }
+    this.listeners.emit(event);
   }
 }

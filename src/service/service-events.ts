@@ -3,7 +3,7 @@
  * carrier JSON. Transcripts travel under the `text` key, which the logger redacts.
  */
 import type { OrchestratorResult } from '../domain/orchestrator.js';
-import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 
 /** One chunk of assistant audio for the carrier: PCM16 mono 24 kHz tagged with its conversation item. */
 export interface ServiceAudioChunk {

@@ -13,17 +13,14 @@
 import type { ObservedCall } from '../call/call-observer.js';
 import type { OrchestratorResult } from '../domain/orchestrator.js';
 import type { ServiceEvent } from '../service/service-events.js';
+import { FRAME_MS } from '../audio/constants.js';
+import type { Clock } from '../telephony/clock.js';
 import { parseMarkName } from '../telephony/mark-name.js';
 import type { MediaTransportStats } from '../telephony/media-transport.js';
 import type { BotTurn, CallerTurn, TimelineEvent, TimelineListener } from './timeline-events.js';
 
-/** Milliseconds of audio in one inbound Twilio media frame (160 μ-law bytes at 8 kHz). */
-export const INBOUND_FRAME_MS = 20;
-
-/** Monotonic milliseconds. */
-export interface TimelineClock {
-  now(): number;
-}
+/** The timeline reads only monotonic milliseconds from the call's clock. */
+export type TimelineClock = Pick<Clock, 'now'>;
 
 /** What the timeline reads from the call. */
 export interface CallTimelineOptions {
@@ -40,7 +37,7 @@ interface BotState {
 
 /** Media clock position of the inbound audio received so far. */
 export function mediaPositionMs(stats: Pick<MediaTransportStats, 'inboundFrames' | 'silenceFilledMs'>): number {
-  return stats.inboundFrames * INBOUND_FRAME_MS + stats.silenceFilledMs;
+  return stats.inboundFrames * FRAME_MS + stats.silenceFilledMs;
 }
 
 /** Derives timeline events for one call until `stop()`. */

@@ -4,7 +4,7 @@
  * it with an exhaustive `switch`. Times named `...Ms` without "latency" are milliseconds on the call's media clock
  * (ms of inbound audio since the stream started, Twilio's `media.timestamp` scale).
  */
-import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
+import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 
 /** One caller turn, as far as it is known (the transcript comes hundreds of ms after the speech ends). */
 export interface CallerTurn {

@@ -4,6 +4,7 @@
  * await between `start` and the caller's `onStart`: frames that follow `start` in the same TCP read are then
  * caught by the listeners `onStart` installs, never lost.
  */
+import { TWILIO_SAMPLE_RATE_HZ } from '../audio/constants.js';
 import type { Logger } from '../logger.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { Clock } from './clock.js';
@@ -16,7 +17,6 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The only audio this server accepts: what Twilio sends on a bidirectional stream. */
 const EXPECTED_ENCODING = 'audio/x-mulaw';
-const EXPECTED_SAMPLE_RATE_HZ = 8000;
 const EXPECTED_CHANNELS = 1;
 
 /** WebSocket close code for a policy violation (RFC 6455). */
@@ -75,7 +75,7 @@ export function readHandshake(options: HandshakeOptions): void {
     const format = event.start.mediaFormat;
     if (
       format.encoding !== EXPECTED_ENCODING ||
-      format.sampleRate !== EXPECTED_SAMPLE_RATE_HZ ||
+      format.sampleRate !== TWILIO_SAMPLE_RATE_HZ ||
       format.channels !== EXPECTED_CHANNELS
     ) {
       peerLog.warn({ mediaFormat: format }, 'media stream format unsupported');

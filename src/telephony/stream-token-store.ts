@@ -83,7 +83,8 @@ export class StreamTokenStore {
   }
 
   /**
-   * Consumes the token of `callSid`: true once for the right, unexpired token, which is then removed. The presented
+   * Consumes the token of `callSid`: `{ ok: true }` once for the right, unexpired token, which is then removed;
+   * otherwise `{ ok: false, reason }` (`unknown`, `expired` or `mismatch`). The presented
    * token is compared before anything is deleted, so a wrong token (a stranger's `start` naming this CallSid, with
    * another call's token or none) leaves the right one usable: nobody but its holder can burn it. Guessing is not
    * a concern at 256 bits. An expired entry is removed.

@@ -2,6 +2,7 @@
  * The typed events a media transport emits, and the small listener set behind them. A listener that throws is
  * logged and skipped: nothing may throw back into the socket's receive loop.
  */
+import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
 
 /** Events of `TwilioMediaTransport`, by name. */
@@ -23,37 +24,34 @@ export interface MediaTransportEvents {
 /** Listener of one event. */
 export type MediaTransportListener<K extends keyof MediaTransportEvents> = (payload: MediaTransportEvents[K]) => void;
 
-type ListenerSets = { [K in keyof MediaTransportEvents]: Set<MediaTransportListener<K>> };
+type ListenerSets = { [K in keyof MediaTransportEvents]: Listeners<MediaTransportEvents[K]> };
 
-/** A closed, typed event emitter that never lets a listener's exception escape. */
+/** A closed, typed event emitter (one `Listeners` per event name) that never lets a listener's exception escape. */
 export class TransportEventEmitter {
-  readonly #listeners: ListenerSets = { dtmf: new Set(), mark: new Set(), stop: new Set(), closed: new Set() };
-  readonly #logger: Logger;
+  readonly #listeners: ListenerSets;
 
   constructor(logger: Logger) {
-    this.#logger = logger;
+    const report = (event: keyof MediaTransportEvents) => (err: Error) => logger.error({ err, event }, 'media transport listener failed');
+    this.#listeners = {
+      dtmf: new Listeners(report('dtmf')),
+      mark: new Listeners(report('mark')),
+      stop: new Listeners(report('stop')),
+      closed: new Listeners(report('closed')),
+    };
   }
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends keyof MediaTransportEvents>(event: K, listener: MediaTransportListener<K>): () => void {
-    const set = this.#listeners[event] as Set<MediaTransportListener<K>>;
-    set.add(listener);
-    return () => set.delete(listener);
+    return (this.#listeners[event] as Listeners<MediaTransportEvents[K]>).add(listener);
   }
 
   /** Calls every listener of `event` with `payload`. */
   emit<K extends keyof MediaTransportEvents>(event: K, payload: MediaTransportEvents[K]): void {
-    for (const listener of this.#listeners[event] as Set<MediaTransportListener<K>>) {
-      try {
-        listener(payload);
-      } catch (error) {
-        this.#logger.error({ err: error, event }, 'media transport listener failed');
-      }
-    }
+    (this.#listeners[event] as Listeners<MediaTransportEvents[K]>).emit(payload);
   }
 
   /** Drops every listener (after the transport closed). */
   removeAll(): void {
-    for (const set of Object.values(this.#listeners)) set.clear();
+    for (const listeners of Object.values(this.#listeners)) listeners.clear();
   }
 }

@@ -7,7 +7,7 @@ import { createMemoryCallRecordStore } from '../../src/records/call-record-store
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { TwilioMediaTransport } from '../../src/telephony/media-transport.js';
-import { RealtimeFakeServer, type FakeScript } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer, type FakeScript } from '../../fakes/realtime-server.js';
 import { FakeMediaSocket, wire } from '../telephony/fakes.js';
 import { FakeTwilioRest } from './fakes.js';
 import { CALL_SID, golden, STREAM_SID } from './helpers.js';

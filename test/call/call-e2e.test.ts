@@ -12,7 +12,7 @@ import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-
 import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
 const AUTH_TOKEN = 'c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2';

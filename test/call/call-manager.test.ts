@@ -5,7 +5,7 @@ import { loadAgentCatalogue } from '../../src/domain/agent-catalogue.js';
 import { createKeywordClassifier } from '../../src/domain/keyword-classifier.js';
 import { createOrchestratorFactory } from '../../src/domain/orchestrator-factory.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
-import type { RealtimeClientOptions } from '../../src/infrastructure/realtime-client.js';
+import type { RealtimeClientOptions } from '../../src/infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientLike, RealtimeClientListener, SendResult } from '../../src/infrastructure/realtime-client-events.js';
 import { createLogger } from '../../src/logger.js';
 import { TwilioMediaTransport } from '../../src/telephony/media-transport.js';

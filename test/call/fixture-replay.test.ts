@@ -7,7 +7,7 @@ import { replayMismatches } from '../../scripts/sim-caller/replay-expectations.j
 import type { MarkRecord } from '../../scripts/sim-caller/caller-playback.js';
 import { digitsOfKeypadMessage } from '../../src/actions/keypad.js';
 import { createCallRecordStore } from '../../src/records/call-record-store.js';
-import type { RealtimeFakeServer, WireEvent } from '../fakes/realtime-server.js';
+import type { RealtimeFakeServer, WireEvent } from '../../fakes/realtime-server.js';
 import { recordMismatches } from '../records/record-expectations.js';
 import { FIXTURES, replayWithRecords } from '../records/replay-with-records.js';
 

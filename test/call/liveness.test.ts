@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { DEFAULT_APOLOGY } from '../../src/telephony/twiml.js';
-import { RealtimeFakeServer, type RealtimeFakeServerOptions } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer, type RealtimeFakeServerOptions } from '../../fakes/realtime-server.js';
 import { captureLogger } from '../telephony/fakes.js';
 import { startTwilioCall, type TwilioDriver } from './twilio-driver.js';
 

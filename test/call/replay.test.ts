@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 import { twilioSignature } from '../telephony/fakes.js';
 import { startTwilioCall } from './twilio-driver.js';
 

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config.js';
 import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-memory.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 import { startTwilioCall, type TwilioDriver } from './twilio-driver.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';

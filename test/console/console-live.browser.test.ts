@@ -16,7 +16,7 @@ import { readFixture } from '../../src/fixtures/call-fixture.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 import { buildConsole, launchChromium } from './browser.js';
 
 const PUBLIC_BASE_URL = 'https://console.example.test';

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer, tone } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer, tone } from '../../fakes/realtime-server.js';
 import { buildConsole, launchChromium } from './browser.js';
 
 const ADMIN_KEY = 'softphone-test-admin-key-0123456789';

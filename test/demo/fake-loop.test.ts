@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealtimeFakeServer, concatPcm, pcmToBase64, silence, tone } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer, concatPcm, pcmToBase64, silence, tone } from '../../fakes/realtime-server.js';
 
 let fake: RealtimeFakeServer | undefined;
 afterEach(async () => {

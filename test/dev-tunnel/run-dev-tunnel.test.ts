@@ -12,7 +12,7 @@ import {
   type DevTunnelOptions,
 } from '../../src/dev-tunnel/run-dev-tunnel.js';
 import type { OpenTunnel } from '../../src/dev-tunnel/tunnel.js';
-import { FakeTwilioNumbers, fakeNumber, type FakeNumber } from '../fakes/twilio-numbers.js';
+import { FakeTwilioNumbers, fakeNumber, type FakeNumber } from '../../fakes/twilio-numbers.js';
 
 const SID = 'PN0123456789abcdef0123456789abcdef';
 const NUMBER = '+15550100123';

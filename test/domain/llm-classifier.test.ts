@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAgentCatalogue, type AgentCatalogue } from '../../src/domain/agent-catalogue.js';
 import { LlmClassifier } from '../../src/domain/llm-classifier.js';
 import { OpenAIChatClient } from '../../src/infrastructure/openai-chat-client.js';
-import { startChatServer, type ChatServerFake } from '../fakes/chat-server.js';
+import { startChatServer, type ChatServerFake } from '../../fakes/chat-server.js';
 import { recordingLogger } from './helpers.js';
 
 describe('LlmClassifier on OpenAIChatClient against the local chat fake', () => {

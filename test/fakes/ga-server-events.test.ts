@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { checkServerEvents } from './ga-server-events.js';
-import { concatPcm, pcmToBase64, RealtimeFakeServer, silence, tone, type WireEvent } from './realtime-server.js';
+import { concatPcm, pcmToBase64, RealtimeFakeServer, silence, tone, type WireEvent } from '../../fakes/realtime-server.js';
 
 /** Drives the fake with raw client events through every kind of server event it can send. */
 async function exerciseFake(): Promise<WireEvent[]> {

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerCallsApiRoute } from '../../src/http/calls-api-route.js';
-import { EMPTY_USAGE } from '../../src/infrastructure/realtime-usage.js';
+import { EMPTY_USAGE } from '../../src/infrastructure/openai-realtime/realtime-usage.js';
 import { createMemoryCallRecordStore, type CallRecordStore } from '../../src/records/call-record-store.js';
 
 const KEY = 'admin-key-0123456789';

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
+import { RealtimeClient } from '../../src/infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientEvent } from '../../src/infrastructure/realtime-client-events.js';
+import { ConfigError, RealtimeConnectError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
-import { base64ToPcm, chunkPcm, concatPcm, RealtimeFakeServer, silence, tone, type FakeScript, type WireEvent } from '../fakes/realtime-server.js';
+import { base64ToPcm, chunkPcm, concatPcm, RealtimeFakeServer, silence, tone, type FakeScript, type WireEvent } from '../../fakes/realtime-server.js';
 
 const PCM_24K = { type: 'audio/pcm', rate: 24000 };
 
@@ -178,6 +179,7 @@ describe('RealtimeClient against the fake Realtime server', () => {
     const connecting = never.connect();
     expect(never.sendRequest('The caller pressed 1 on the phone keypad.')).toBe('queued');
     await expect(connecting).rejects.toThrow(/Realtime connection failed/);
+    await expect(connecting).rejects.toBeInstanceOf(RealtimeConnectError);
     expect(await never.opened()).toBe(false);
   });
 
@@ -197,5 +199,6 @@ describe('RealtimeClient against the fake Realtime server', () => {
   it('throws a readable setup error without a key or a local url', async () => {
     const noKey = new RealtimeClient({ name: 'x', instructions: 'x', model: 'gpt-realtime', voice: 'marin', logger: createLogger('silent') });
     await expect(noKey.connect()).rejects.toThrow(/API key/);
+    await expect(new RealtimeClient({ name: 'x', instructions: 'x', model: 'gpt-realtime', voice: 'marin', logger: createLogger('silent') }).connect()).rejects.toBeInstanceOf(ConfigError);
   });
 });

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealtimeFakeServer, type WireEvent } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer, type WireEvent } from '../../fakes/realtime-server.js';
 
 let fake: RealtimeFakeServer | undefined;
 afterEach(async () => {

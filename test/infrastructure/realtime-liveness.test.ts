@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealtimeClient } from '../../src/infrastructure/realtime-client.js';
+import { RealtimeClient } from '../../src/infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientEvent } from '../../src/infrastructure/realtime-client-events.js';
 import { createLogger } from '../../src/logger.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

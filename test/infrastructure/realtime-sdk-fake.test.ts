@@ -1,7 +1,7 @@
 import { OpenAIRealtimeWebSocket, RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { RealtimeFakeServer, chunkPcm, concatPcm, silence, tone, type WireEvent } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer, chunkPcm, concatPcm, silence, tone, type WireEvent } from '../../fakes/realtime-server.js';
 
 /**
  * The fake must be indistinguishable from the real server for the real SDK: every event it sends has to pass the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addUsage, EMPTY_USAGE, parseRealtimeUsage } from '../../src/infrastructure/realtime-usage.js';
+import { addUsage, EMPTY_USAGE, parseRealtimeUsage } from '../../src/infrastructure/openai-realtime/realtime-usage.js';
 
 describe('parseRealtimeUsage', () => {
   it('splits a GA response.usage into disjoint kinds (cached tokens are part of the input counts)', () => {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { RealtimeWebSocket, decodePcm16 } from '../../src/infrastructure/realtime-websocket.js';
+import { RealtimeWebSocket, decodePcm16 } from '../../src/infrastructure/openai-realtime/realtime-websocket.js';
 
 /** A loopback server that records what the client sends and lets the test push raw frames to it. */
 async function startServer(): Promise<{ url: string; peer: Promise<ServerSocket>; received: string[]; close: () => Promise<void> }> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MS_PER_DAY } from '../../src/infrastructure/checkpointer.js';
-import { EMPTY_USAGE } from '../../src/infrastructure/realtime-usage.js';
+import { EMPTY_USAGE } from '../../src/infrastructure/openai-realtime/realtime-usage.js';
 import type { CallStart, CallTotals } from '../../src/records/call-record.js';
 import { createCallRecordStore, createMemoryCallRecordStore, sqlCallRecordStore, type CallRecordStore } from '../../src/records/call-record-store.js';
 import { migrateRecordStore, RECORD_MIGRATIONS } from '../../src/records/record-migrations.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_USAGE } from '../../src/infrastructure/realtime-usage.js';
+import { EMPTY_USAGE } from '../../src/infrastructure/openai-realtime/realtime-usage.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryCallRecordStore, type CallRecordStore } from '../../src/records/call-record-store.js';
 import { CallRecorder } from '../../src/records/call-recorder.js';

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import type { CallRecord } from '../../src/records/call-record.js';
 import type { CallRecordStore } from '../../src/records/call-record-store.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
-import { RealtimeFakeServer } from '../fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 
 export const PUBLIC_BASE_URL = 'https://bot.example.test';
 export const AUTH_TOKEN = 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1';

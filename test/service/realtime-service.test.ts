@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createRealtimeClient, realtimeClientOptionsFrom } from '../../src/infrastructure/openai-realtime/create-realtime-client.js';
 import { createLogger } from '../../src/logger.js';
 import { RealtimeService } from '../../src/service/realtime-service.js';
 import type { ServiceConfig } from '../../src/service/service-config.js';
@@ -13,7 +15,7 @@ import {
   type FakeScript,
   type RealtimeFakeServerOptions,
   type WireEvent,
-} from '../fakes/realtime-server.js';
+} from '../../fakes/realtime-server.js';
 import { FakePlayback } from './fake-playback.js';
 import { TestOrchestrator } from './test-orchestrator.js';
 
@@ -74,14 +76,20 @@ describe('RealtimeService against the fake Realtime server', () => {
     const server = await RealtimeFakeServer.start({ script, ...serverOptions });
     const playback = new FakePlayback();
     const config: ServiceConfig = {
-      name: 'receptionist',
       initialInstruction: 'Greet callers.',
-      modelSettings: { model: 'gpt-realtime', voice: 'marin' },
       agentType: 'realtime',
-      url: server.url,
       greeting: 'Say: welcome to Acme.',
     };
-    const service = new RealtimeService(config, orchestrator, { playback, logger: createLogger('silent'), callSid: 'CA123' });
+    const logger = createLogger('silent');
+    // The client is built as production builds it, from the validated process configuration.
+    const processConfig = loadConfig({
+      PUBLIC_BASE_URL: 'https://bot.example.test',
+      TWILIO_AUTH_TOKEN: 'f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5',
+      OPENAI_REALTIME_URL: server.url,
+      OPENAI_VOICE: 'marin',
+    });
+    const client = createRealtimeClient(realtimeClientOptionsFrom(processConfig, { name: 'receptionist', instructions: config.initialInstruction, logger }));
+    const service = new RealtimeService(config, orchestrator, { client, playback, logger, callSid: 'CA123' });
     const events: ServiceEvent[] = [];
     service.on((e) => events.push(e));
     await service.connect();

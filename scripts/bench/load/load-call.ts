@@ -11,14 +11,11 @@ import { connectionUrl } from '../../sim-caller/network-transport.js';
 import { TWILIO_SIGNATURE_HEADER, twilioSignature } from '../../sim-caller/sim-caller.js';
 import { readConnectStreamTwiml } from '../../sim-caller/twiml-reader.js';
 import { encodeCallTag, TAG_FRAMES } from './call-tag.js';
+import { FRAME_MS, MULAW_BYTES_PER_MS as PLAY_BYTES_PER_MS } from '../../../src/audio/constants.js';
 import { epochMs, type CallerCallRecord } from './records.js';
 
-/** Inbound frame period. */
-const FRAME_MS = 20;
 /** A media message this long after the previous one starts a new reply (replies are >= 1 s apart). */
 const NEW_SEGMENT_GAP_MS = 300;
-/** μ-law bytes played per millisecond. */
-const PLAY_BYTES_PER_MS = 8;
 /** Twilio's first media timestamp is not 0 (52 and 155 seen in captures). */
 const FIRST_TIMESTAMP_MS = 52;
 

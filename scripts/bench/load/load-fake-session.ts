@@ -1,6 +1,6 @@
 /**
  * One Realtime session of the load fake: the GA events the Agents SDK needs (same shapes as the faithful fake in
- * `test/fakes/realtime/`), driven by a fixed conversation clock instead of VAD so every call does the same work:
+ * `fakes/realtime/`), driven by a fixed conversation clock instead of VAD so every call does the same work:
  * every `CYCLE_MS` of caller audio a turn (speech started/stopped, commit, transcript) and a `RESPONSE_MS` reply
  * streamed in `DELTA_MS` deltas at twice real time; every other reply is interrupted by the caller `BARGE_AFTER_MS`
  * into it. It keeps only timestamps (no event log), so hundreds of sessions run for minutes in bounded memory.
@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import { muLawEncode } from '../../../src/audio/mulaw.js';
 import { decodeCallTagMuLaw, decodeCallTagPcm24k, TAG_FRAMES } from './call-tag.js';
 import { epochMs, type FakeResponseRecord, type FakeSessionRecord } from './records.js';
-import { initialSession } from '../../../test/fakes/realtime/fake-connection.js';
+import { initialSession } from '../../../fakes/realtime/fake-connection.js';
 
 /** Caller audio per scripted turn. */
 export const CYCLE_MS = 4000;

@@ -7,7 +7,7 @@ import { buildInstructions } from '../../../src/domain/instructions.js';
 import { startOrchestration, type Orchestration, type OrchestrationOptions } from '../../../src/domain/orchestration.js';
 import { openSqliteCheckpointer } from '../../../src/infrastructure/checkpointer-sqlite.js';
 import type { CheckpointStore } from '../../../src/infrastructure/checkpointer.js';
-import { startChatServer, type ChatServerFake } from '../../fakes/chat-server.js';
+import { startChatServer, type ChatServerFake } from '../../../fakes/chat-server.js';
 import { recordingLogger } from '../helpers.js';
 
 // These tests start the real worker thread, so they also prove it loads its TypeScript under vitest.

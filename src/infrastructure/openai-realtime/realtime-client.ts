@@ -5,10 +5,11 @@
  * reconnects, losing the conversation and cutting audio); barge-in decisions are left to the caller (the SDK's
  * wall-clock interruption is switched off in `ControlledRealtimeTransport`).
  */
-import { RealtimeAgent, RealtimeSession, type RealtimeAgentConfiguration } from '@openai/agents-realtime';
+import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import type { WebSocket } from 'ws';
-import { ConfigError, toError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { ConfigError, RealtimeConnectError, toError } from '../../errors.js';
+import { Listeners } from '../../listeners.js';
+import type { Logger } from '../../logger.js';
 import type {
   RealtimeClientEvent,
   RealtimeClientLike,
@@ -16,10 +17,12 @@ import type {
   RealtimeResponseDoneEvent,
   ResponseRequest,
   SendResult,
-} from './realtime-client-events.js';
-import { buildSessionConfig, REALTIME_SAMPLES_PER_MS, type TurnDetectionSettings } from './realtime-session-config.js';
+} from '../realtime-client-events.js';
+import { PCM24K_SAMPLES_PER_MS } from '../../audio/constants.js';
+import { buildSessionConfig, type TurnDetectionSettings } from './realtime-session-config.js';
 import { startHeartbeat } from './realtime-heartbeat.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
+import type { RealtimeTools } from './realtime-tools.js';
 import { parseRealtimeUsage } from './realtime-usage.js';
 
 /** Bearer token sent to a local Realtime server (`url` set, no key): the SDK refuses to connect without one. */
@@ -32,9 +35,6 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 1_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_PING_INTERVAL_MS = 5_000;
 export const DEFAULT_PONG_TIMEOUT_MS = 5_000;
-
-/** Function tools the agent exposes, in the SDK's own type. */
-export type RealtimeTools = RealtimeAgentConfiguration['tools'];
 
 /** Construction options; model, voice and url come from `config.openai`. */
 export interface RealtimeClientOptions {
@@ -72,7 +72,7 @@ type RawEvent = { readonly type: string; readonly [key: string]: unknown };
 export class RealtimeClient implements RealtimeClientLike {
   private readonly options: RealtimeClientOptions;
   private readonly log: Logger;
-  private readonly listeners = new Set<RealtimeClientListener>();
+  private readonly listeners: Listeners<RealtimeClientEvent>;
   private readonly receivedSamples = new Map<string, number>();
   private readonly partialTranscripts = new Map<string, string>();
   private transport: ControlledRealtimeTransport | undefined;
@@ -95,15 +95,21 @@ export class RealtimeClient implements RealtimeClientLike {
   constructor(options: RealtimeClientOptions) {
     this.options = options;
     this.log = options.logger;
+    this.listeners = new Listeners<RealtimeClientEvent>((err, event) =>
+      this.log.error({ err, eventType: event.type }, 'realtime client listener failed'),
+    );
     this.instructions = options.instructions;
     this.openOutcome = new Promise<boolean>((resolve) => {
       this.settleOpen = resolve;
     });
   }
 
-  /** Opens the session; throws a readable error when it cannot (setup failure). */
+  /**
+   * Opens the session. Throws `ConfigError` without an API key or local url, `RealtimeConnectError` when the socket
+   * cannot be opened within `connectTimeoutMs` or closes during setup.
+   */
   async connect(): Promise<void> {
-    if (this.state !== 'idle') throw new ConfigError('RealtimeClient.connect() may be called once per client');
+    if (this.state !== 'idle') throw new Error('RealtimeClient.connect() may be called once per client');
     const apiKey = this.options.apiKey ?? (this.options.url ? LOCAL_SERVER_API_KEY : undefined);
     if (!apiKey) throw new ConfigError('RealtimeClient needs an OpenAI API key (or a url of a local Realtime server)');
     this.state = 'connecting';
@@ -158,7 +164,7 @@ export class RealtimeClient implements RealtimeClientLike {
       } catch (closeError) {
         this.log.debug({ err: toError(closeError) }, 'realtime session close after a failed connect failed');
       }
-      throw new ConfigError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
+      throw new RealtimeConnectError(`Realtime connection failed: ${toError(error).message}`, { cause: error });
     } finally {
       clearTimeout(deadline);
     }
@@ -166,7 +172,7 @@ export class RealtimeClient implements RealtimeClientLike {
     if (!socket) {
       this.state = 'closed';
       this.dropQueued('closed during setup');
-      throw new ConfigError('Realtime connection closed during setup');
+      throw new RealtimeConnectError('Realtime connection closed during setup');
     }
     this.socket = socket;
     socket.once('close', (code: number) => this.onSocketClose(code));
@@ -343,12 +349,11 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   receivedAudioMs(itemId: string): number {
-    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / REALTIME_SAMPLES_PER_MS);
+    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / PCM24K_SAMPLES_PER_MS);
   }
 
   on(listener: RealtimeClientListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private buildAgent(instructions: string): RealtimeAgent {
@@ -530,13 +535,7 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   private emit(event: RealtimeClientEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error({ err: toError(error), eventType: event.type }, 'realtime client listener failed');
-      }
-    }
+    this.listeners.emit(event);
   }
 }
 

@@ -4,12 +4,7 @@
  * full snapshot: formats, VAD and voice can never fall back to SDK defaults mid-call.
  */
 import type { RealtimeSessionConfig, RealtimeAudioFormat } from '@openai/agents-realtime';
-
-/** The Realtime API's PCM rate: `audio/pcm` is PCM16 little-endian mono at 24 000 Hz only. */
-export const REALTIME_SAMPLE_RATE_HZ = 24_000;
-
-/** PCM16 samples per millisecond at the Realtime rate. */
-export const REALTIME_SAMPLES_PER_MS = REALTIME_SAMPLE_RATE_HZ / 1000;
+import { REALTIME_SAMPLE_RATE_HZ } from '../../audio/constants.js';
 
 /** The audio format used both ways, stated explicitly instead of relying on the SDK's default. */
 export const REALTIME_PCM_FORMAT: RealtimeAudioFormat = { type: 'audio/pcm', rate: REALTIME_SAMPLE_RATE_HZ };

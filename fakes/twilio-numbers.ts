@@ -4,7 +4,7 @@
  * null), and a number with a `voiceApplicationSid` routes its calls to that TwiML App whatever its `voiceUrl` says.
  * No test-runner imports, so `scripts/` can use it too (the first-audio measurement runs the dev tunnel on it).
  */
-import type { IncomingPhoneNumberFields, IncomingPhoneNumbersClient, IncomingPhoneNumberUpdate } from '../../src/dev-tunnel/phone-number-webhooks.js';
+import type { IncomingPhoneNumberFields, IncomingPhoneNumbersClient, IncomingPhoneNumberUpdate } from '../src/dev-tunnel/phone-number-webhooks.js';
 
 /** A number resource as Twilio stores it (null: not set). */
 export type FakeNumber = { -readonly [K in keyof IncomingPhoneNumberFields]: IncomingPhoneNumberFields[K] };

@@ -48,10 +48,13 @@ export class RealtimeWebSocket extends WebSocket {
     return true;
   }
 
-  /** `ws` delivers every received message through `emit('message', data, isBinary)`; deltas stop here. */
+  /**
+   * `ws` delivers every received message through `emit('message', data, isBinary)`; deltas stop here, in a text or a
+   * binary frame alike (the SDK parses both, so a binary delta left to it would bypass the handler).
+   */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     const handler = this.#onOutputAudio;
-    if (event === 'message' && args[1] === false && handler !== undefined && Buffer.isBuffer(args[0])) {
+    if (event === 'message' && handler !== undefined && Buffer.isBuffer(args[0])) {
       const delta = parseOutputAudioDelta(args[0]);
       if (delta !== undefined) {
         handler(delta.itemId, delta.responseId, delta.pcm);

@@ -5,17 +5,17 @@
  * wrong: the carrier buffers audio, so the caller has heard less than was received. Barge-in is decided by the
  * service with the carrier's confirmed playback position instead, so here:
  * - `interrupt()` (called by the SDK on speech_started and by output guardrails) does nothing;
- * - `_onAudio` hands the decoded delta to one sink together with its item id, which the SDK's `audio` event lacks;
  * - `_updateTracingConfig` sends nothing: the SDK would send a tracing-only `session.update` after
  *   `session.created` that carries no audio formats, and tracing would ship transcripts to OpenAI's dashboard.
  * Truncation and cancellation go through `truncateItem` and `cancelInFlight`, sent explicitly by the client.
  *
  * The socket is a `RealtimeWebSocket` (made through the SDK's `createWebSocket` hook, with the same headers the SDK
- * would send): output-audio deltas reach the sink without the SDK's per-message parsing, and appends are written
- * straight to it. The SDK's own `_onAudio` path stays wired to the same sink for a delta the fast path leaves alone.
+ * would send): every output-audio delta the SDK would play reaches the sink, tagged with its item id (which the
+ * SDK's `audio` event lacks), without the SDK's per-message parsing; a delta it leaves alone is one the SDK's schema
+ * drops too, so the SDK's `_onAudio` is never reached (test/infrastructure/openai-realtime/sdk-contract.test.ts).
+ * Appends are written straight to the socket.
  */
 import { OpenAIRealtimeWebSocket, type OpenAIRealtimeWebSocketOptions } from '@openai/agents-realtime';
-import type { TransportLayerAudio } from '@openai/agents-realtime';
 import { RealtimeWebSocket } from './realtime-websocket.js';
 
 /** Receives each decoded output-audio delta (PCM16 24 kHz) with the conversation item it belongs to. */
@@ -36,7 +36,7 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
     opened.transport = this;
   }
 
-  /** Sets where decoded audio goes; the SDK's `audio` event is not emitted (nobody plays audio inside the SDK). */
+  /** Sets where decoded audio goes (PCM16 24 kHz with its item and response ids); undefined drops deltas. */
   setAudioSink(sink: TransportAudioSink | undefined): void {
     this.audioSink = sink;
   }
@@ -44,14 +44,6 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
   /** Appends PCM16 24 kHz to the input buffer; false (nothing sent, nothing thrown) when the socket is not open. */
   appendAudio(pcm: Int16Array): boolean {
     return this.status === 'connected' && this.socket !== undefined && this.socket.appendAudio(pcm);
-  }
-
-  /** The transport's `_onAudio` runs right after it recorded the delta's item id, so `currentItemId` is this delta's. */
-  protected override _onAudio(audioEvent: TransportLayerAudio): void {
-    const itemId = this.currentItemId;
-    // A delta of odd byte length would make Int16Array throw; the trailing byte is dropped instead.
-    const pcm = new Int16Array(audioEvent.data, 0, audioEvent.data.byteLength >> 1);
-    if (itemId !== undefined) this.audioSink?.(itemId, audioEvent.responseId, pcm);
   }
 
   /** Disabled on purpose: barge-in is driven by the carrier's playback position, never by the SDK's clock. */

@@ -1,0 +1,261 @@
+/**
+ * Contract tests of the SDK members the fence (`src/infrastructure/openai-realtime/`) relies on. Each drives the
+ * real `@openai/agents-realtime` transport against a scripted loopback socket (the test decides every server event
+ * and records every client event), and asserts the behaviour the project builds on. Where the project switches an
+ * SDK behaviour off, the plain SDK class is driven too, so an upgrade that changes that behaviour (and so makes the
+ * override dead or wrong) fails here, by name.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OpenAIRealtimeWebSocket } from '@openai/agents-realtime';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { ControlledRealtimeTransport } from '../../../src/infrastructure/openai-realtime/realtime-transport.js';
+import { RealtimeWebSocket } from '../../../src/infrastructure/openai-realtime/realtime-websocket.js';
+
+type Json = Record<string, unknown>;
+
+/** A loopback Realtime endpoint whose server events the test sends one by one. */
+class ScriptedRealtimeSocket {
+  readonly received: Json[] = [];
+  headers: IncomingHttpHeaders = {};
+  private peer: WebSocket | undefined;
+  private eventId = 0;
+
+  private constructor(private readonly server: WebSocketServer) {
+    server.on('connection', (socket, request) => {
+      this.peer = socket;
+      this.headers = request.headers;
+      socket.on('message', (data) => this.received.push(JSON.parse(String(data)) as Json));
+      this.send({ type: 'session.created', session: { type: 'realtime', audio: { output: { format: { type: 'audio/pcm', rate: 24_000 } } } } });
+    });
+  }
+
+  static async start(): Promise<ScriptedRealtimeSocket> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    return new ScriptedRealtimeSocket(server);
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/realtime`;
+  }
+
+  send(event: Json, options: { binary?: boolean } = {}): void {
+    this.eventId += 1;
+    this.peer?.send(JSON.stringify({ event_id: `event_${this.eventId}`, ...event }), { binary: options.binary ?? false });
+  }
+
+  responseCreated(id: string): void {
+    this.send({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [] } });
+  }
+
+  responseDone(id: string): void {
+    this.send({ type: 'response.done', response: { id, object: 'realtime.response', status: 'completed', output: [] } });
+  }
+
+  delta(itemId: string, responseId: string, samples: number): Json {
+    const delta = Buffer.from(new Int16Array(samples).fill(1000).buffer).toString('base64');
+    return { type: 'response.output_audio.delta', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta };
+  }
+
+  /** Client events of `type` received so far. */
+  ofType(type: string): Json[] {
+    return this.received.filter((event) => event.type === type);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.server.clients) client.terminate();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Reads the SDK's protected `currentItemId` (the item of the last delta the SDK parsed itself). */
+class PlainProbe extends OpenAIRealtimeWebSocket {
+  get itemOfLastDelta(): string | undefined {
+    return this.currentItemId;
+  }
+}
+
+class ControlledProbe extends ControlledRealtimeTransport {
+  get itemOfLastDelta(): string | undefined {
+    return this.currentItemId;
+  }
+}
+
+const transports: OpenAIRealtimeWebSocket[] = [];
+let scripted: ScriptedRealtimeSocket | undefined;
+
+afterEach(async () => {
+  for (const transport of transports.splice(0)) transport.close();
+  await scripted?.close();
+  scripted = undefined;
+});
+
+async function connect<T extends OpenAIRealtimeWebSocket>(transport: T): Promise<{ transport: T; server: ScriptedRealtimeSocket; rawTypes: string[] }> {
+  const server = await ScriptedRealtimeSocket.start();
+  scripted = server;
+  transports.push(transport);
+  const rawTypes: string[] = [];
+  transport.on('*', (event) => rawTypes.push((event as { type: string }).type));
+  await transport.connect({ apiKey: 'sk-contract', url: server.url, model: 'gpt-realtime' });
+  await vi.waitFor(() => expect(rawTypes).toContain('session.created'));
+  return { transport, server, rawTypes };
+}
+
+/**
+ * Everything the client sent because of the server events so far: a marker event is sent after the last one was
+ * handled, and the client's events before the marker are returned.
+ */
+async function sentUntilNow(transport: OpenAIRealtimeWebSocket, server: ScriptedRealtimeSocket, rawTypes: string[], lastType: string): Promise<Json[]> {
+  await vi.waitFor(() => expect(rawTypes).toContain(lastType));
+  const marker = `marker_${server.received.length}_${Date.now()}`;
+  transport.sendEvent({ type: 'conversation.item.delete', item_id: marker });
+  await vi.waitFor(() => expect(server.received.some((event) => event.item_id === marker)).toBe(true));
+  return server.received.slice(0, server.received.findIndex((event) => event.item_id === marker));
+}
+
+describe('SDK contract: OpenAIRealtimeWebSocket subclass, createWebSocket and getCommonRequestHeaders', () => {
+  it('opens the socket through createWebSocket as a RealtimeWebSocket with the Authorization and SDK headers, without permessage-deflate', async () => {
+    const { transport, server } = await connect(new ControlledRealtimeTransport());
+    expect(transport.status).toBe('connected');
+    expect(transport.isOpen).toBe(true);
+    expect(transport.connectionState.websocket).toBeInstanceOf(RealtimeWebSocket);
+    expect(server.headers.authorization).toBe('Bearer sk-contract');
+    expect(server.headers['user-agent']).toMatch(/^Agents\/JavaScript \d/);
+    expect(server.headers['x-openai-agents-sdk']).toMatch(/^openai-agents-sdk\.\d/);
+    expect(server.headers['sec-websocket-extensions']).toBeUndefined();
+  });
+});
+
+describe('SDK contract: interrupt() replaced', () => {
+  async function speechStartedDuringReply(transport: OpenAIRealtimeWebSocket): Promise<Json[]> {
+    const { server, rawTypes } = await connect(transport);
+    server.responseCreated('resp_1');
+    server.send(server.delta('item_1', 'resp_1', 4800));
+    server.send({ type: 'input_audio_buffer.speech_started', item_id: 'item_user', audio_start_ms: 1200 });
+    return sentUntilNow(transport, server, rawTypes, 'input_audio_buffer.speech_started');
+  }
+
+  it('the plain SDK answers speech_started during a reply with response.cancel and a wall-clock truncate (what the override switches off)', async () => {
+    const sent = await speechStartedDuringReply(new OpenAIRealtimeWebSocket());
+    expect(sent.filter((event) => event.type === 'response.cancel')).toHaveLength(1);
+    expect(sent.filter((event) => event.type === 'conversation.item.truncate')).toEqual([
+      expect.objectContaining({ item_id: 'item_1', content_index: 0 }),
+    ]);
+  });
+
+  it('the controlled transport sends neither a cancel nor a truncate on speech_started', async () => {
+    const transport = new ControlledRealtimeTransport();
+    const interrupted = vi.fn();
+    transport.on('audio_interrupted', interrupted);
+    const sent = await speechStartedDuringReply(transport);
+    expect(sent.map((event) => event.type).filter((type) => type === 'response.cancel' || type === 'conversation.item.truncate')).toEqual([]);
+    expect(interrupted).not.toHaveBeenCalled();
+  });
+});
+
+describe('SDK contract: _updateTracingConfig overridden', () => {
+  const tracingOnly = (event: Json): boolean =>
+    event.type === 'session.update' && 'tracing' in (event.session as Json) && !('audio' in (event.session as Json));
+
+  it('the plain SDK sends a tracing-only session.update after session.created (no audio formats in it)', async () => {
+    const transport = new OpenAIRealtimeWebSocket();
+    const { server, rawTypes } = await connect(transport);
+    const sent = await sentUntilNow(transport, server, rawTypes, 'session.created');
+    expect(sent.filter(tracingOnly)).toEqual([{ type: 'session.update', session: { type: 'realtime', tracing: 'auto' } }]);
+  });
+
+  it('the controlled transport sends no tracing-only session.update', async () => {
+    const transport = new ControlledRealtimeTransport();
+    const { server, rawTypes } = await connect(transport);
+    const sent = await sentUntilNow(transport, server, rawTypes, 'session.created');
+    expect(sent.filter(tracingOnly)).toEqual([]);
+  });
+});
+
+describe('SDK contract: output-audio deltas (ws.emit override, currentItemId and _onAudio)', () => {
+  const malformed: Array<[string, (delta: Json) => Json]> = [
+    ['without response_id', ({ response_id: _omit, ...rest }) => rest],
+    ['without item_id', ({ item_id: _omit, ...rest }) => rest],
+    ['with a non-string delta', (delta) => ({ ...delta, delta: 42 })],
+  ];
+
+  it('the plain SDK plays a well-formed delta (audio event, currentItemId = its item id) and drops the malformed ones', async () => {
+    const transport = new PlainProbe();
+    const audio = vi.fn();
+    transport.on('audio', audio);
+    const { server, rawTypes } = await connect(transport);
+    server.responseCreated('resp_1');
+    for (const [, mangle] of malformed) server.send(mangle(server.delta('item_bad', 'resp_1', 480)));
+    server.send(server.delta('item_1', 'resp_1', 480));
+    server.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_user', audio_end_ms: 10 });
+    await sentUntilNow(transport, server, rawTypes, 'input_audio_buffer.speech_stopped');
+    expect(audio).toHaveBeenCalledTimes(1);
+    expect(audio.mock.calls[0]?.[0]).toMatchObject({ type: 'audio', responseId: 'resp_1' });
+    expect(transport.itemOfLastDelta).toBe('item_1');
+  });
+
+  it('the controlled transport hands every delta the SDK would play to its sink (text or binary frame), tagged with its item; the SDK sees none', async () => {
+    const transport = new ControlledProbe();
+    const sink = vi.fn();
+    const sdkAudio = vi.fn();
+    transport.setAudioSink(sink);
+    transport.on('audio', sdkAudio);
+    const { server, rawTypes } = await connect(transport);
+    server.responseCreated('resp_1');
+    for (const [, mangle] of malformed) server.send(mangle(server.delta('item_bad', 'resp_1', 480)));
+    server.send(server.delta('item_1', 'resp_1', 480));
+    server.send(server.delta('item_2', 'resp_1', 240), { binary: true });
+    server.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_user', audio_end_ms: 10 });
+    await sentUntilNow(transport, server, rawTypes, 'input_audio_buffer.speech_stopped');
+    expect(sink.mock.calls.map(([itemId, responseId, pcm]) => [itemId, responseId, (pcm as Int16Array).length])).toEqual([
+      ['item_1', 'resp_1', 480],
+      ['item_2', 'resp_1', 240],
+    ]);
+    expect(sdkAudio).not.toHaveBeenCalled();
+    // The SDK never parsed a well-formed delta, so its own playback state (used by its interrupt) stays empty.
+    expect(transport.itemOfLastDelta).toBeUndefined();
+    expect(rawTypes.filter((type) => type === 'response.output_audio.delta')).toHaveLength(malformed.length);
+  });
+});
+
+describe('SDK contract: _cancelResponse', () => {
+  it('sends response.cancel only while a response is in flight, and once per response', async () => {
+    const transport = new ControlledRealtimeTransport();
+    const { server, rawTypes } = await connect(transport);
+    transport.cancelInFlight();
+    expect((await sentUntilNow(transport, server, rawTypes, 'session.created')).filter((e) => e.type === 'response.cancel')).toHaveLength(0);
+
+    server.responseCreated('resp_1');
+    await vi.waitFor(() => expect(rawTypes).toContain('response.created'));
+    transport.cancelInFlight();
+    transport.cancelInFlight();
+    expect((await sentUntilNow(transport, server, rawTypes, 'response.created')).filter((e) => e.type === 'response.cancel')).toHaveLength(1);
+
+    server.responseDone('resp_1');
+    await vi.waitFor(() => expect(rawTypes).toContain('response.done'));
+    transport.cancelInFlight();
+    expect((await sentUntilNow(transport, server, rawTypes, 'response.done')).filter((e) => e.type === 'response.cancel')).toHaveLength(1);
+  });
+});
+
+describe("SDK contract: raw '*' events", () => {
+  it("hands every server event to '*' listeners as the wire JSON (snake_case), events outside the SDK's schema included", async () => {
+    const transport = new ControlledRealtimeTransport();
+    const raw: Json[] = [];
+    transport.on('*', (event) => raw.push(event as Json));
+    const { server, rawTypes } = await connect(transport);
+    server.send({ type: 'input_audio_buffer.speech_started', item_id: 'item_user', audio_start_ms: 1200 });
+    server.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_user', content_index: 0, delta: 'Hel' });
+    server.send({ type: 'response.future_event', response_id: 'resp_9', detail: { nested_field: 1 } });
+    server.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_user', audio_end_ms: 2400 });
+    await sentUntilNow(transport, server, rawTypes, 'input_audio_buffer.speech_stopped');
+    expect(raw.slice(1)).toEqual([
+      { event_id: expect.any(String), type: 'input_audio_buffer.speech_started', item_id: 'item_user', audio_start_ms: 1200 },
+      { event_id: expect.any(String), type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_user', content_index: 0, delta: 'Hel' },
+      { event_id: expect.any(String), type: 'response.future_event', response_id: 'resp_9', detail: { nested_field: 1 } },
+      { event_id: expect.any(String), type: 'input_audio_buffer.speech_stopped', item_id: 'item_user', audio_end_ms: 2400 },
+    ]);
+  });
+});
