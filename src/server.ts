@@ -13,6 +13,8 @@ import { loadAgentCatalogue, type AgentCatalogue } from './domain/agent-catalogu
 import type { IntentClassifier } from './domain/intent-classifier.js';
 import { startOrchestration, type Orchestration, type OrchestratorThread } from './domain/orchestration.js';
 import { callRecordingDecorator } from './fixtures/recording-media-socket.js';
+import { DrainState } from './deploy/drain-state.js';
+import { runDrain, type DrainReport } from './deploy/drain.js';
 import { buildApp } from './http/app.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
@@ -63,6 +65,13 @@ export interface VoiceBot {
   readonly store: CheckpointStore;
   /** Call records, metrics and the webhook outbox. */
   readonly telemetry: CallTelemetry;
+  /** The instance's drain phase (`/readyz`, the new-call gate). */
+  readonly drainState: DrainState;
+  /**
+   * The graceful shutdown of SIGTERM/SIGINT (`src/deploy/drain.ts`): not ready at once, new calls refused after
+   * `DRAIN_GRACE_S`, live calls served until they end or `DRAIN_TIMEOUT_S`, then `close()`. Idempotent.
+   */
+  drain(): Promise<DrainReport>;
   /** Ends every call (each caller hears the fallback), closes the app, the intent worker and the store; idempotent. */
   close(): Promise<void>;
 }
@@ -101,9 +110,11 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
+    const drainState = new DrainState();
     const app = await buildApp({
       config,
       logger,
+      drain: drainState,
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
@@ -134,7 +145,23 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       })();
       return closed;
     };
-    return { app, calls, catalogue, store, telemetry, close };
+    let drained: Promise<DrainReport> | undefined;
+    const drain = (): Promise<DrainReport> => {
+      drained ??= (async () => {
+        const report = await runDrain({
+          state: drainState,
+          calls,
+          logger,
+          clock: options.clock ?? systemClock,
+          graceMs: config.drain.graceMs,
+          timeoutMs: config.drain.timeoutMs,
+        });
+        await close();
+        return report;
+      })();
+      return drained;
+    };
+    return { app, calls, catalogue, store, telemetry, drainState, drain, close };
   } catch (error) {
     await orchestration?.close();
     await telemetry?.close();

@@ -23,6 +23,8 @@ import { ConnectionGuard } from './connection-guard.js';
 import { registerRequestLog } from './request-log.js';
 import { createFormParser, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
+import type { DrainState } from '../deploy/drain-state.js';
+import { registerDrainGate } from '../deploy/drain-gate.js';
 
 /** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -57,6 +59,8 @@ export interface AppDeps {
     /** Agent names a call may request (the catalogue's). */
     readonly agents?: readonly string[];
   };
+  /** The instance's drain phase: `/readyz` and the new-call gate read it. Always ready without it. */
+  readonly drain?: DrainState;
   /** Extra routes (call records API, metrics). */
   readonly routes?: readonly RouteRegistrar[];
 }
@@ -94,7 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLog(app, peerLog);
   await app.register(formbody, { parser: createFormParser() });
   await app.register(websocket, { options: { maxPayload: MAX_WS_PAYLOAD_BYTES } });
-  registerHealthRoute(app);
+  registerHealthRoute(app, deps.drain);
+  if (deps.drain) registerDrainGate(app, deps.drain);
   const registry = deps.outbound ? (deps.outbound.registry ?? new OutboundCallRegistry(clock)) : undefined;
   const callHandler = registry ? withOutboundStatus(deps.callHandler, registry) : deps.callHandler;
   if (deps.outbound && registry) {
