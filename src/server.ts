@@ -16,6 +16,8 @@ import { callRecordingDecorator } from './fixtures/recording-media-socket.js';
 import { DrainState } from './deploy/drain-state.js';
 import { runDrain, type DrainReport } from './deploy/drain.js';
 import { buildApp } from './http/app.js';
+import { openSharedCallState, type SharedCallState } from './store/shared-call-state.js';
+import { SignedStreamTokens } from './telephony/signed-stream-token.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
 import type { Logger } from './logger.js';
@@ -48,6 +50,8 @@ export interface VoiceBotOptions {
   readonly callControl?: TwilioCallControl;
   /** Open each call's Realtime session while the phone rings (default true); false waits for the stream. */
   readonly prewarm?: boolean;
+  /** Stream-token uses and answered CallSids shared by the instances; opened like the record store when omitted. */
+  readonly sharedState?: SharedCallState;
   /** Call record store (tests pass a memory one); opened from `DATABASE_URL` / `DATA_DIR` when omitted. */
   readonly recordStore?: CallRecordStore;
   /**
@@ -83,7 +87,11 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const store = options.store ?? (await createCheckpointer(config, { logger }));
   let orchestration: Orchestration | undefined;
   let telemetry: CallTelemetry | undefined;
+  let shared: SharedCallState | undefined;
   try {
+    // Stream tokens' single use and the answered CallSids, shared by every instance on the same database.
+    shared = options.sharedState ?? (await openSharedCallState(config, { logger }));
+    const sharedState = shared;
     telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
     const restClient = config.twilio.accountSid ? twilio(config.twilio.accountSid, config.twilio.authToken) : undefined;
     const callControl = options.callControl ?? (restClient ? createTwilioCallControl({ client: restClient, logger }) : undefined);
@@ -115,6 +123,11 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       config,
       logger,
       drain: drainState,
+      admissions: sharedState,
+      signedTokens: {
+        tokens: new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs }),
+        useStreamToken: (nonce, callSid, expiresAtMs) => sharedState.useStreamToken(nonce, callSid, expiresAtMs),
+      },
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
@@ -141,6 +154,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
         await app.close();
         await started.close();
         await telemetry?.close();
+        await sharedState.close();
         await store.close();
       })();
       return closed;
@@ -165,6 +179,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   } catch (error) {
     await orchestration?.close();
     await telemetry?.close();
+    await shared?.close();
     await store.close();
     throw error;
   }

@@ -16,6 +16,12 @@ import { SHUTDOWN_CLOSING_LINE } from '../src/call/call-manager.js';
 import { renderSayAndHangup } from '../src/telephony/twiml.js';
 import { RealtimeFakeServer } from './fakes/realtime-server.js';
 import { PROCESS_AUTH_TOKEN, PROCESS_PUBLIC_BASE_URL, placeProcessCall } from './deploy/process-call.js';
+import { startTcpProxy } from './deploy/tcp-proxy.js';
+import { freshSchemaUrl } from './records/pg-schema.js';
+import http from 'node:http';
+import type { SimCallResult } from '../scripts/sim-caller/sim-caller.js';
+
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -231,5 +237,89 @@ describe('graceful drain of the production build (SIGTERM during a call)', { tim
     expect(await started.exited).toBe(0);
     expect(logLines(started.stdout(), 'call ended')[0]).toMatchObject({ reason: 'server_shutdown' });
     expect(logLines(started.stdout(), 'drain finished')[0]).toMatchObject({ callsEnded: 1, fallbacksMissed: 0 });
+  });
+});
+
+/** GETs `url` on a connection of its own; resolves the status. */
+function getOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a round-robin proxy (TEST_DATABASE_URL)', { timeout: 180_000 }, () => {
+  it('20 calls, each with its webhook answered by one instance and its media stream served by the other, all work', async () => {
+    const realtime = await RealtimeFakeServer.start();
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'multi_instance');
+    const env = {
+      PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+      OPENAI_REALTIME_URL: realtime.url,
+      OPENAI_API_KEY: 'test-key',
+      CLASSIFIER: 'keyword',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: 'data',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      DRAIN_GRACE_S: '0',
+    };
+    // One after the other: the first applies the migrations (the second would wait on the advisory lock anyway).
+    const a = await start(env);
+    const portA = await listeningPort(a);
+    const b = await start(env);
+    const portB = await listeningPort(b);
+    const proxy = await startTcpProxy([portA, portB]);
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    const startedAt = Date.now();
+    try {
+      const calls: Promise<SimCallResult>[] = [];
+      for (let i = 0; i < 20; i += 1) {
+        // One extra connection halfway flips which instance gets the webhooks: both directions are crossed.
+        if (i === 10) expect(await getOnNewConnection(`${origin}${READY_PATH}`)).toBe(200);
+        let mediaOpen: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (mediaOpen = resolve));
+        const call = placeProcessCall({ origin, durationMs: 3_000, connectionPerRequest: true, onMediaOpen: () => mediaOpen() });
+        calls.push(call);
+        // The next call's webhook connects only once this call's media socket is open, so connections alternate.
+        await Promise.race([opened, call.then(() => undefined, () => undefined)]);
+      }
+      const results = await Promise.all(calls);
+      for (const result of results) {
+        expect(result.endedBy).toBe('caller');
+        expect(result.violations).toEqual([]);
+        expect(result.durationMs).toBeGreaterThanOrEqual(2_900);
+      }
+      const answeredBy = (started: Started, callSid: string): boolean =>
+        logLines(started.stdout(), 'call answered').some((line) => line.callSid === callSid);
+      const streamedBy = (started: Started, callSid: string): boolean =>
+        logLines(started.stdout(), 'media stream started').some((line) => line.callSid === callSid);
+      const crossed = { aToB: 0, bToA: 0 };
+      for (const { callSid } of results) {
+        if (answeredBy(a, callSid) && streamedBy(b, callSid)) crossed.aToB += 1;
+        if (answeredBy(b, callSid) && streamedBy(a, callSid)) crossed.bToA += 1;
+      }
+      expect(crossed).toEqual({ aToB: 10, bToA: 10 });
+      // Every call ended normally on the instance that served its stream (the teardown after the caller's `stop`
+      // finishes a moment later), none refused its token.
+      const endedLines = (): number => logLines(a.stdout(), 'call ended').length + logLines(b.stdout(), 'call ended').length;
+      const deadline = Date.now() + 10_000;
+      while (endedLines() < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(endedLines()).toBe(20);
+      expect(`${a.stdout()}${b.stdout()}`).not.toContain('media stream token refused');
+      console.log(
+        `[measure] 2 instances behind a round-robin proxy: 20/20 calls worked, ${crossed.aToB + crossed.bToA} with webhook and media on different instances, ${realtime.totalConnections} Realtime sessions opened (20 cold at the media instance + pre-warms), ${Date.now() - startedAt} ms`,
+      );
+    } finally {
+      await proxy.close();
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      await realtime.close();
+    }
   });
 });

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import { systemClock, type Clock } from '../telephony/clock.js';
-import type { MediaSocketDecorator } from './media-route.js';
+import type { MediaRouteOptions, MediaSocketDecorator } from './media-route.js';
 import { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { MemoryCallAdmissionStore, type CallAdmissionStore } from '../telephony/call-admission-store.js';
 import { CallStatusVerifier, type CallStatusLookup } from '../telephony/call-status-verifier.js';
@@ -41,6 +41,11 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** Stream tokens; one per process by default, injectable so tests can inspect it. */
   readonly tokenStore?: StreamTokenStore;
+  /**
+   * Self-contained stream tokens with their shared single-use record (production: `SharedCallState`): the voice
+   * webhook issues signed tokens and any instance accepts the stream. Per-process tokens without it.
+   */
+  readonly signedTokens?: MediaRouteOptions['signed'];
   /** The "answered once" record of CallSids; in memory per process by default. */
   readonly admissions?: CallAdmissionStore;
   /**
@@ -115,11 +120,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         onError: deps.config.twilio.verifyOnError,
       })
     : undefined;
-  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, admissions, verifier, peerLog, guard });
+  const signed = deps.signedTokens;
+  const issueToken = signed ? (callSid: string) => signed.tokens.issue(callSid) : undefined;
+  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, issueToken, admissions, verifier, peerLog, guard });
   registerMediaRoute(app, {
     config: deps.config,
     callHandler,
     tokenStore,
+    signed,
     clock,
     admissions,
     peerLog,

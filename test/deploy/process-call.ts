@@ -6,6 +6,35 @@ import { runSimulatedCall, type SimCallResult } from '../../scripts/sim-caller/s
 import { networkTransport } from '../../scripts/sim-caller/network-transport.js';
 import { buildSyntheticCall } from '../../src/fixtures/synthetic-call.js';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { CallerTransport } from '../../scripts/sim-caller/caller-transport.js';
+import { connectionUrl } from '../../scripts/sim-caller/network-transport.js';
+
+/**
+ * The network transport with one TCP connection per request (no keep-alive), so a round-robin balancer sees each
+ * webhook and each media socket as a connection of its own, as it does Twilio's.
+ */
+function connectionPerRequestTransport(origin: string): CallerTransport {
+  const network = networkTransport({ connectBaseUrl: origin });
+  return {
+    postForm: (url, form, headers) =>
+      new Promise((resolve, reject) => {
+        const body = new URLSearchParams(form).toString();
+        const request = http.request(
+          connectionUrl(url, origin),
+          { method: 'POST', agent: false, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      }),
+    openSocket: (url, headers) => network.openSocket(url, headers),
+  };
+}
 
 /** The public name the processes under test are configured with (requests are signed over it). */
 export const PROCESS_PUBLIC_BASE_URL = 'https://bot.example.com';
@@ -22,6 +51,10 @@ export interface ProcessCallOptions {
   readonly serverEndTimeoutMs?: number;
   /** The caller never hangs up (the server must end the call). */
   readonly noHangup?: boolean;
+  /** Opens a new TCP connection for every request (behind a round-robin proxy). */
+  readonly connectionPerRequest?: boolean;
+  /** Told when the media socket is open. */
+  readonly onMediaOpen?: () => void;
 }
 
 /** Runs one call in real time; resolves with what the caller saw. */
@@ -39,8 +72,11 @@ export async function placeProcessCall(options: ProcessCallOptions): Promise<Sim
     steps: options.noHangup ? [{ kind: 'silence', ms: options.durationMs }] : [{ kind: 'silence', ms: options.durationMs }, { kind: 'hangup' }],
   });
   return runSimulatedCall({
-    transport: networkTransport({ connectBaseUrl: options.origin }),
+    transport: options.connectionPerRequest ? connectionPerRequestTransport(options.origin) : networkTransport({ connectBaseUrl: options.origin }),
     fixture,
+    onLog: (entry) => {
+      if (entry.text.startsWith('media stream open')) options.onMediaOpen?.();
+    },
     callSid,
     publicBaseUrl: PROCESS_PUBLIC_BASE_URL,
     authToken: PROCESS_AUTH_TOKEN,
