@@ -16,7 +16,7 @@ import { callRecordingDecorator } from './fixtures/recording-media-socket.js';
 import { DrainState } from './deploy/drain-state.js';
 import { runDrain, type DrainReport } from './deploy/drain.js';
 import { buildApp } from './http/app.js';
-import { openSharedCallState, type SharedCallState } from './store/shared-call-state.js';
+import { createMemorySharedCallState, openSharedCallState, type SharedCallState } from './store/shared-call-state.js';
 import { SignedStreamTokens } from './telephony/signed-stream-token.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
@@ -50,7 +50,11 @@ export interface VoiceBotOptions {
   readonly callControl?: TwilioCallControl;
   /** Open each call's Realtime session while the phone rings (default true); false waits for the stream. */
   readonly prewarm?: boolean;
-  /** Stream-token uses and answered CallSids shared by the instances; opened like the record store when omitted. */
+  /**
+   * Stream-token uses and answered CallSids shared by the instances. When omitted: opened like the record store, or
+   * in memory when a checkpoint `store` object is passed (tests and benchmarks, whose fixed CallSids must be
+   * answerable again on the next run).
+   */
   readonly sharedState?: SharedCallState;
   /** Call record store (tests pass a memory one); opened from `DATABASE_URL` / `DATA_DIR` when omitted. */
   readonly recordStore?: CallRecordStore;
@@ -90,7 +94,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   let shared: SharedCallState | undefined;
   try {
     // Stream tokens' single use and the answered CallSids, shared by every instance on the same database.
-    shared = options.sharedState ?? (await openSharedCallState(config, { logger }));
+    shared = options.sharedState ?? (options.store ? await createMemorySharedCallState(config) : await openSharedCallState(config, { logger }));
     const sharedState = shared;
     telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
     const restClient = config.twilio.accountSid ? twilio(config.twilio.accountSid, config.twilio.authToken) : undefined;

@@ -110,3 +110,10 @@ export async function openSharedCallState(
   await state.prune();
   return state;
 }
+
+/** An in-memory SQLite state (one process; tests and harnesses whose fixed CallSids must be answerable on every run). */
+export async function createMemorySharedCallState(config: Pick<Config, 'streamTokenTtlMs'>): Promise<SharedCallState> {
+  const db = openSqliteDb(':memory:');
+  await migrateRecordStore(db);
+  return new SharedCallState(db, { answerWindowMs: config.streamTokenTtlMs });
+}
