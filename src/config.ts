@@ -156,6 +156,9 @@ const EnvSchema = z
     REALTIME_PONG_TIMEOUT_MS: millis(500, 60_000, 5_000),
     RESPONSE_WATCHDOG_MS: millis(500, 60_000, 8_000),
     MEDIA_WATCHDOG_MS: millis(500, 60_000, 5_000),
+    // Graceful drain (README "Deploying"): seconds the Twilio routes keep answering after SIGTERM, then the longest wait for live calls.
+    DRAIN_GRACE_S: count(0, 300, 5),
+    DRAIN_TIMEOUT_S: count(0, 4 * 60 * 60, 600),
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -228,6 +231,13 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly threadRetentionDays: number;
   readonly streamTokenTtlMs: number;
+  /** Graceful drain on SIGTERM/SIGINT (`DRAIN_GRACE_S`, `DRAIN_TIMEOUT_S`): see `src/deploy/drain.ts`. */
+  readonly drain: {
+    /** How long the Twilio routes keep answering after the signal (the balancer notices `/readyz` meanwhile). */
+    readonly graceMs: number;
+    /** Longest wait, from the signal, for live calls to end before the remaining ones are ended. */
+    readonly timeoutMs: number;
+  };
   /** Directory where every live call is written as a fixture, when set. */
   readonly recordCallsDir: string | undefined;
   /** Bearer key for `POST /calls`; outbound calls are disabled when unset. */
@@ -318,6 +328,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     databaseUrl: e.DATABASE_URL,
     threadRetentionDays: e.THREAD_RETENTION_DAYS,
     streamTokenTtlMs: e.STREAM_TOKEN_TTL_MS,
+    drain: { graceMs: e.DRAIN_GRACE_S * 1000, timeoutMs: e.DRAIN_TIMEOUT_S * 1000 },
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
     consoleSoftphone: e.CONSOLE_SOFTPHONE === 'true',

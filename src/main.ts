@@ -1,7 +1,11 @@
 /**
  * The server's entry point (`npm start` runs it compiled, as `dist/main.js`): load the configuration (the environment,
- * then `.env`), assemble the bot, listen, and close gracefully on SIGINT/SIGTERM (every live call's media socket is
- * closed, so Twilio runs its `<Connect action>` fallback).
+ * then `.env`), assemble the bot, listen, and drain on SIGINT/SIGTERM (`src/deploy/drain.ts`: not ready at once,
+ * live calls served until they end or `DRAIN_TIMEOUT_S`), then flush the log and exit 0.
+ *
+ * The handlers are registered with `process.on`, never `once`: the Agents SDK's tracing provider also listens to
+ * SIGTERM/SIGINT and calls `process.exit` when it finds no other listener, so a second signal during a drain must
+ * still find ours (and is only logged).
  */
 import { loadConfig, readEnvironment } from './config.js';
 import { loadOrExit } from './load-or-exit.js';
@@ -15,19 +19,24 @@ async function main(): Promise<void> {
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) return;
+    if (closing) {
+      logger.info({ signal }, 'already draining; live calls go on');
+      return;
+    }
     closing = true;
     logger.info({ signal }, 'shutting down');
-    bot.close().then(
-      () => process.exit(0),
+    // Exit only once pino has written every line (the calls' "call ended" lines included).
+    const exit = (code: number): void => logger.flush(() => process.exit(code));
+    bot.drain().then(
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 
   await bot.app.listen({ host: config.host, port: config.port });
   logger.info(

@@ -14,7 +14,11 @@ import { loadAgentCatalogue, type AgentCatalogue } from './domain/agent-catalogu
 import type { IntentClassifier } from './domain/intent-classifier.js';
 import { startOrchestration, type Orchestration, type OrchestratorThread } from './domain/orchestration.js';
 import { callRecordingDecorator } from './fixtures/recording-media-socket.js';
+import { DrainState } from './deploy/drain-state.js';
+import { runDrain, type DrainReport } from './deploy/drain.js';
 import { buildApp } from './http/app.js';
+import { createMemorySharedCallState, openSharedCallState, type SharedCallState } from './store/shared-call-state.js';
+import { SignedStreamTokens } from './telephony/signed-stream-token.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
 import type { Logger } from './logger.js';
@@ -47,6 +51,12 @@ export interface VoiceBotOptions {
   readonly callControl?: TwilioCallControl;
   /** Open each call's Realtime session while the phone rings (default true); false waits for the stream. */
   readonly prewarm?: boolean;
+  /**
+   * Stream-token uses and answered CallSids shared by the instances. When omitted: opened like the record store, or
+   * in memory when a checkpoint `store` object is passed (tests and benchmarks, whose fixed CallSids must be
+   * answerable again on the next run).
+   */
+  readonly sharedState?: SharedCallState;
   /** Call record store (tests pass a memory one); opened from `DATABASE_URL` / `DATA_DIR` when omitted. */
   readonly recordStore?: CallRecordStore;
   /**
@@ -64,6 +74,13 @@ export interface VoiceBot {
   readonly store: CheckpointStore;
   /** Call records, metrics and the webhook outbox. */
   readonly telemetry: CallTelemetry;
+  /** The instance's drain phase (`/readyz`, the new-call gate). */
+  readonly drainState: DrainState;
+  /**
+   * The graceful shutdown of SIGTERM/SIGINT (`src/deploy/drain.ts`): not ready at once, new calls refused after
+   * `DRAIN_GRACE_S`, live calls served until they end or `DRAIN_TIMEOUT_S`, then `close()`. Idempotent.
+   */
+  drain(): Promise<DrainReport>;
   /** Ends every call (each caller hears the fallback), closes the app, the intent worker and the store; idempotent. */
   close(): Promise<void>;
 }
@@ -75,7 +92,11 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   const store = options.store ?? (await createCheckpointer(config, { logger }));
   let orchestration: Orchestration | undefined;
   let telemetry: CallTelemetry | undefined;
+  let shared: SharedCallState | undefined;
   try {
+    // Stream tokens' single use and the answered CallSids, shared by every instance on the same database.
+    shared = options.sharedState ?? (options.store ? await createMemorySharedCallState(config) : await openSharedCallState(config, { logger }));
+    const sharedState = shared;
     telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
     const restClient = config.twilio.accountSid ? twilio(config.twilio.accountSid, config.twilio.authToken) : undefined;
     const callControl = options.callControl ?? (restClient ? createTwilioCallControl({ client: restClient, logger }) : undefined);
@@ -102,9 +123,16 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
+    const drainState = new DrainState();
     const app = await buildApp({
       config,
       logger,
+      drain: drainState,
+      admissions: sharedState,
+      signedTokens: {
+        tokens: new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs }),
+        useStreamToken: (nonce, callSid, expiresAtMs) => sharedState.useStreamToken(nonce, callSid, expiresAtMs),
+      },
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
@@ -131,14 +159,32 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
         await app.close();
         await started.close();
         await telemetry?.close();
+        await sharedState.close();
         await store.close();
       })();
       return closed;
     };
-    return { app, calls, catalogue, store, telemetry, close };
+    let drained: Promise<DrainReport> | undefined;
+    const drain = (): Promise<DrainReport> => {
+      drained ??= (async () => {
+        const report = await runDrain({
+          state: drainState,
+          calls,
+          logger,
+          clock: options.clock ?? systemClock,
+          graceMs: config.drain.graceMs,
+          timeoutMs: config.drain.timeoutMs,
+        });
+        await close();
+        return report;
+      })();
+      return drained;
+    };
+    return { app, calls, catalogue, store, telemetry, drainState, drain, close };
   } catch (error) {
     await orchestration?.close();
     await telemetry?.close();
+    await shared?.close();
     await store.close();
     throw error;
   }

@@ -11,7 +11,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HEALTH_PATH } from '../src/http/health-route.js';
+import { HEALTH_PATH, READY_PATH } from '../src/http/health-route.js';
+import { SHUTDOWN_CLOSING_LINE } from '../src/call/call-manager.js';
+import { renderSayAndHangup } from '../src/telephony/twiml.js';
+import { RealtimeFakeServer } from './fakes/realtime-server.js';
+import { PROCESS_AUTH_TOKEN, PROCESS_PUBLIC_BASE_URL, placeProcessCall } from './deploy/process-call.js';
+import { startTcpProxy } from './deploy/tcp-proxy.js';
+import { freshSchemaUrl } from './records/pg-schema.js';
+import http from 'node:http';
+import type { SimCallResult } from '../scripts/sim-caller/sim-caller.js';
+
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -49,14 +59,20 @@ afterEach(async () => {
   for (const dir of tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `npm start`'s command in a fresh working directory holding `dotEnv` as its .env (when given). */
-async function start(env: Record<string, string>, dotEnv?: string): Promise<Started & { cwd: string }> {
+/**
+ * Runs `npm start`'s command in a fresh working directory holding `dotEnv` as its .env (when given); with `viaNpm`,
+ * runs `npm start` itself (npm 11 starts `sh -c` with the script, whose `exec` makes the shell node).
+ */
+async function start(env: Record<string, string>, dotEnv?: string, viaNpm = false): Promise<Started & { cwd: string }> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'voicebot-start-'));
   tempDirs.push(cwd);
   if (dotEnv !== undefined) await writeFile(path.join(cwd, '.env'), dotEnv);
   const { flags, entry } = await startCommand();
-  // Only what we pass: no variable from the test runner's environment (or a developer's shell) leaks in.
-  const child = spawn(process.execPath, [...flags, entry], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
+  // Only what we pass: no variable from the test runner's environment (or a developer's shell) leaks in. npm runs
+  // the script in the package's directory, so DATA_DIR is made absolute.
+  const child = viaNpm
+    ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env, DATA_DIR: path.join(cwd, 'data') }, stdio: 'pipe' })
+    : spawn(process.execPath, [...flags, entry], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -124,5 +140,186 @@ describe('the production build (npm run build, npm start)', { timeout: 90_000 },
     const started = await start({ PUBLIC_BASE_URL: 'https://bot.example.com', OPENAI_REALTIME_URL: 'ws://127.0.0.1:9/v1/realtime' });
     expect(await started.exited).toBe(1);
     expect(started.stderr()).toMatch(/^Invalid configuration: TWILIO_AUTH_TOKEN is required\. Variables are read from the environment and from \.env/);
+  });
+});
+
+/** Polls until `predicate` holds for the server's output; fails after `timeoutMs`. */
+async function outputShows(started: Started, predicate: (stdout: string) => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate(started.stdout())) {
+    if (Date.now() > deadline) throw new Error(`server output never matched; stdout: ${started.stdout()} stderr: ${started.stderr()}`);
+    if (started.child.exitCode !== null) throw new Error(`server exited with ${started.child.exitCode}: ${started.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The JSON log lines with message `msg`. */
+function logLines(stdout: string, msg: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(`"msg":"${msg}"`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('graceful drain of the production build (SIGTERM during a call)', { timeout: 90_000 }, () => {
+  let realtime: RealtimeFakeServer | undefined;
+  beforeAll(async () => {
+    // The other describe block builds dist/ first (vitest runs a file's blocks in order).
+    realtime = await RealtimeFakeServer.start();
+  });
+  afterEach(async () => {
+    await realtime?.close();
+    realtime = await RealtimeFakeServer.start();
+  });
+
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+    TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+    OPENAI_REALTIME_URL: realtime?.url ?? '',
+    OPENAI_API_KEY: 'test-key',
+    CLASSIFIER: 'keyword',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: 'data',
+    LOG_LEVEL: 'info',
+    DRAIN_GRACE_S: '1',
+    ...extra,
+  });
+
+  for (const viaNpm of [false, true]) {
+    it(`${viaNpm ? 'npm start' : 'the server process'}: SIGTERM mid-call lets the call finish, /readyz says 503, new calls are refused after the grace, exit 0 with every line written`, async () => {
+      const started = await start(env(), undefined, viaNpm);
+      const port = await listeningPort(started);
+      const origin = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${origin}${READY_PATH}`)).status).toBe(200);
+
+      const call = placeProcessCall({ origin, durationMs: 4_000 });
+      await outputShows(started, (out) => out.includes('media stream started'));
+      const signalledAt = Date.now();
+      started.child.kill('SIGTERM');
+      await outputShows(started, (out) => out.includes('drain started'));
+      const ready = await fetch(`${origin}${READY_PATH}`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'draining' });
+      expect((await fetch(`${origin}${HEALTH_PATH}`)).status).toBe(200);
+
+      // After the grace period a new call's webhook is refused (before its signature is even read).
+      await outputShows(started, (out) => out.includes('new calls refused'));
+      const refused = await fetch(`${origin}/twilio/voice`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'CallSid=CAlate' });
+      expect(refused.status).toBe(503);
+
+      const result = await call;
+      expect(result.endedBy).toBe('caller');
+      expect(result.durationMs).toBeGreaterThanOrEqual(3_900);
+      expect(result.violations).toEqual([]);
+      expect(await started.exited).toBe(0);
+      const exitedAfterMs = Date.now() - signalledAt;
+      const ended = logLines(started.stdout(), 'call ended');
+      expect(ended).toHaveLength(1);
+      expect(ended[0]?.reason).not.toBe('server_shutdown');
+      const [report] = logLines(started.stdout(), 'drain finished');
+      expect(report).toMatchObject({ callsEnded: 0, fallbacksMissed: 0 });
+      expect(started.stderr()).toBe('');
+      console.log(`[measure] drain (${viaNpm ? 'npm start' : 'node'}): 1 live call, calls cut 0, exit 0 ${exitedAfterMs} ms after SIGTERM`);
+    });
+  }
+
+  it('a call still live at DRAIN_TIMEOUT_S is ended with a closing line, not the apology, and the process exits 0', async () => {
+    const started = await start(env({ DRAIN_GRACE_S: '0', DRAIN_TIMEOUT_S: '2' }));
+    const port = await listeningPort(started);
+    const call = placeProcessCall({ origin: `http://127.0.0.1:${port}`, durationMs: 20_000, noHangup: true });
+    await outputShows(started, (out) => out.includes('media stream started'));
+    started.child.kill('SIGTERM');
+    const result = await call;
+    expect(result.endedBy).toBe('server');
+    expect(result.actionResponse?.status).toBe(200);
+    expect(result.actionResponse?.body).toBe(renderSayAndHangup(SHUTDOWN_CLOSING_LINE));
+    expect(await started.exited).toBe(0);
+    expect(logLines(started.stdout(), 'call ended')[0]).toMatchObject({ reason: 'server_shutdown' });
+    expect(logLines(started.stdout(), 'drain finished')[0]).toMatchObject({ callsEnded: 1, fallbacksMissed: 0 });
+  });
+});
+
+/** GETs `url` on a connection of its own; resolves the status. */
+function getOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a round-robin proxy (TEST_DATABASE_URL)', { timeout: 180_000 }, () => {
+  it('20 calls, each with its webhook answered by one instance and its media stream served by the other, all work', async () => {
+    const realtime = await RealtimeFakeServer.start();
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'multi_instance');
+    const env = {
+      PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+      OPENAI_REALTIME_URL: realtime.url,
+      OPENAI_API_KEY: 'test-key',
+      CLASSIFIER: 'keyword',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: 'data',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      DRAIN_GRACE_S: '0',
+    };
+    // One after the other: the first applies the migrations (the second would wait on the advisory lock anyway).
+    const a = await start(env);
+    const portA = await listeningPort(a);
+    const b = await start(env);
+    const portB = await listeningPort(b);
+    const proxy = await startTcpProxy([portA, portB]);
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    const startedAt = Date.now();
+    try {
+      const calls: Promise<SimCallResult>[] = [];
+      for (let i = 0; i < 20; i += 1) {
+        // One extra connection halfway flips which instance gets the webhooks: both directions are crossed.
+        if (i === 10) expect(await getOnNewConnection(`${origin}${READY_PATH}`)).toBe(200);
+        let mediaOpen: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (mediaOpen = resolve));
+        const call = placeProcessCall({ origin, durationMs: 3_000, connectionPerRequest: true, onMediaOpen: () => mediaOpen() });
+        calls.push(call);
+        // The next call's webhook connects only once this call's media socket is open, so connections alternate.
+        await Promise.race([opened, call.then(() => undefined, () => undefined)]);
+      }
+      const results = await Promise.all(calls);
+      for (const result of results) {
+        expect(result.endedBy).toBe('caller');
+        expect(result.violations).toEqual([]);
+        expect(result.durationMs).toBeGreaterThanOrEqual(2_900);
+      }
+      const answeredBy = (started: Started, callSid: string): boolean =>
+        logLines(started.stdout(), 'call answered').some((line) => line.callSid === callSid);
+      const streamedBy = (started: Started, callSid: string): boolean =>
+        logLines(started.stdout(), 'media stream started').some((line) => line.callSid === callSid);
+      const crossed = { aToB: 0, bToA: 0 };
+      for (const { callSid } of results) {
+        if (answeredBy(a, callSid) && streamedBy(b, callSid)) crossed.aToB += 1;
+        if (answeredBy(b, callSid) && streamedBy(a, callSid)) crossed.bToA += 1;
+      }
+      expect(crossed).toEqual({ aToB: 10, bToA: 10 });
+      // Every call ended normally on the instance that served its stream (the teardown after the caller's `stop`
+      // finishes a moment later), none refused its token.
+      const endedLines = (): number => logLines(a.stdout(), 'call ended').length + logLines(b.stdout(), 'call ended').length;
+      const deadline = Date.now() + 10_000;
+      while (endedLines() < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(endedLines()).toBe(20);
+      expect(`${a.stdout()}${b.stdout()}`).not.toContain('media stream token refused');
+      console.log(
+        `[measure] 2 instances behind a round-robin proxy: 20/20 calls worked, ${crossed.aToB + crossed.bToA} with webhook and media on different instances, ${realtime.totalConnections} Realtime sessions opened (20 cold at the media instance + pre-warms), ${Date.now() - startedAt} ms`,
+      );
+    } finally {
+      await proxy.close();
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      await realtime.close();
+    }
   });
 });

@@ -59,6 +59,9 @@ export interface CallManagerOptions {
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
 const ENDED_CALL_MEMORY_MS = 60_000;
 
+/** What a caller hears when the instance must end the call (a drain's deadline passed), instead of the apology. */
+export const SHUTDOWN_CLOSING_LINE = "We're sorry, we have to end this call now. Please call us back if you need anything else. Goodbye.";
+
 /**
  * With REST control the call timers end a call at its maximum duration politely (closing line, then a REST
  * hang-up); the hard stop of the media watchdog follows only this much later, if that path failed.
@@ -86,6 +89,7 @@ export class CallManager implements CallHandler {
   readonly #watchdogs = new Map<string, CallWatchdogs>();
   /** `clock.now()` of each answered voice webhook until its stream starts, for the first-audio log line; bounded. */
   readonly #answeredAt = new Map<string, number>();
+  readonly #fallbacksPending = new Set<string>();
   /** The tools every call of this process has: all of them with Twilio REST control, none without. */
   readonly #availableTools: readonly AgentToolName[];
   #closing = false;
@@ -106,6 +110,33 @@ export class CallManager implements CallHandler {
   /** Calls with a live media stream. */
   get activeCalls(): number {
     return this.#calls.size;
+  }
+
+  /**
+   * Calls answered within the stream token's lifetime whose media stream has not started yet: a drain waits for
+   * them too, since their stream is on its way to this instance.
+   */
+  get awaitingStreams(): number {
+    const since = this.#clock.now() - this.#options.config.streamTokenTtlMs;
+    let count = 0;
+    for (const answeredAt of this.#answeredAt.values()) if (answeredAt > since) count += 1;
+    return count;
+  }
+
+  /** Calls ended by `endLiveCalls` whose `<Connect action>` fallback Twilio has not fetched yet. */
+  get fallbacksPending(): number {
+    return this.#fallbacksPending.size;
+  }
+
+  /**
+   * Ends every live call with `reason` (the drain's deadline passed) and keeps serving: each caller hears the
+   * fallback TwiML of that reason when Twilio fetches `<Connect action>`. Resolves when the calls are torn down.
+   */
+  async endLiveCalls(reason: CallEndReason): Promise<number> {
+    const sessions = [...this.#calls.values()];
+    for (const session of sessions) this.#fallbacksPending.add(session.callSid);
+    await Promise.allSettled(sessions.map((session) => session.end(reason)));
+    return sessions.length;
   }
 
   /** Sessions opened while ringing and not yet adopted by a stream. */
@@ -256,11 +287,15 @@ export class CallManager implements CallHandler {
   streamEndedTwiml(callSid: string): string | undefined {
     // A call closed at its maximum duration hears its agent's closing line; every other end the default apology.
     const ended = this.#endedReasons.get(callSid);
+    // Twilio fetches the fallback as soon as the socket closes, before the teardown has recorded the end reason.
+    const endedByDrain = this.#fallbacksPending.delete(callSid);
     // Debug: the request can be replayed; the route writes the rate-limited line.
     this.#log.debug({ callSid, reason: ended?.reason }, 'stream-ended fallback requested');
     if (ended?.reason === 'max_duration') {
       return renderSayAndHangup(callSettingsFor(this.#options.catalogue, ended.agent).maxDuration.closingLine);
     }
+    // A call still live when a drain's deadline passed hears a closing line, not the apology for a failure.
+    if (endedByDrain || ended?.reason === 'server_shutdown') return renderSayAndHangup(SHUTDOWN_CLOSING_LINE);
     return undefined;
   }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { CallHandler } from '../telephony/call-handler.js';
 import { systemClock, type Clock } from '../telephony/clock.js';
-import type { MediaSocketDecorator } from './media-route.js';
+import type { MediaRouteOptions, MediaSocketDecorator } from './media-route.js';
 import { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { MemoryCallAdmissionStore, type CallAdmissionStore } from '../telephony/call-admission-store.js';
 import { CallStatusVerifier, type CallStatusLookup } from '../telephony/call-status-verifier.js';
@@ -23,6 +23,8 @@ import { ConnectionGuard } from './connection-guard.js';
 import { registerRequestLog } from './request-log.js';
 import { createFormParser, TWILIO_FORM_MAX_BODY_BYTES } from './twilio-form-limits.js';
 import { registerTwilioWebhookRoutes } from './twilio-webhook-routes.js';
+import type { DrainState } from '../deploy/drain-state.js';
+import { registerDrainGate } from '../deploy/drain-gate.js';
 
 /** Largest inbound WebSocket frame: a Twilio media message is ~400 bytes; 64 KiB refuses abuse early. */
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
@@ -51,6 +53,11 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** Stream tokens; one per process by default, injectable so tests can inspect it. */
   readonly tokenStore?: StreamTokenStore;
+  /**
+   * Self-contained stream tokens with their shared single-use record (production: `SharedCallState`): the voice
+   * webhook issues signed tokens and any instance accepts the stream. Per-process tokens without it.
+   */
+  readonly signedTokens?: MediaRouteOptions['signed'];
   /** The "answered once" record of CallSids; in memory per process by default. */
   readonly admissions?: CallAdmissionStore;
   /**
@@ -69,6 +76,8 @@ export interface AppDeps {
     /** Agent names a call may request (the catalogue's). */
     readonly agents?: readonly string[];
   };
+  /** The instance's drain phase: `/readyz` and the new-call gate read it. Always ready without it. */
+  readonly drain?: DrainState;
   /** Extra routes (call records API, metrics). */
   readonly routes?: readonly RouteRegistrar[];
 }
@@ -106,7 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLog(app, peerLog);
   await app.register(formbody, { parser: createFormParser() });
   await app.register(websocket, { options: { maxPayload: MAX_WS_PAYLOAD_BYTES } });
-  registerHealthRoute(app);
+  registerHealthRoute(app, deps.drain);
+  if (deps.drain) registerDrainGate(app, deps.drain);
   const registry = deps.outbound ? (deps.outbound.registry ?? new OutboundCallRegistry(clock)) : undefined;
   const callHandler = registry ? withOutboundStatus(deps.callHandler, registry) : deps.callHandler;
   if (deps.outbound && registry) {
@@ -122,11 +132,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         onError: deps.config.twilio.verifyOnError,
       })
     : undefined;
-  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, admissions, verifier, peerLog, guard });
+  const signed = deps.signedTokens;
+  const issueToken = signed ? (callSid: string) => signed.tokens.issue(callSid) : undefined;
+  registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, issueToken, admissions, verifier, peerLog, guard });
   registerMediaRoute(app, {
     config: deps.config,
     callHandler,
     tokenStore,
+    signed,
     clock,
     admissions,
     peerLog,

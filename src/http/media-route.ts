@@ -15,6 +15,7 @@ import { CLOSE_POLICY_VIOLATION, readHandshake } from '../telephony/media-handsh
 import { wrapWebSocket, type MediaSocket } from '../telephony/media-socket.js';
 import { TwilioMediaTransport } from '../telephony/media-transport.js';
 import type { StreamTokenStore } from '../telephony/stream-token-store.js';
+import { isSignedStreamToken, type SignedStreamTokens } from '../telephony/signed-stream-token.js';
 import type { StreamStart } from '../telephony/twilio-messages.js';
 import type { ConnectionGuard } from './connection-guard.js';
 import { MEDIA_STREAM_PATH } from '../telephony/twiml.js';
@@ -28,6 +29,14 @@ export interface MediaRouteOptions {
   readonly config: Config;
   readonly callHandler: CallHandler;
   readonly tokenStore: StreamTokenStore;
+  /**
+   * Self-contained tokens and the shared record of their use: a stream presenting one is accepted on any instance,
+   * once (the nonce's atomic insert decides before the call handler runs).
+   */
+  readonly signed?: {
+    readonly tokens: SignedStreamTokens;
+    useStreamToken(nonce: string, callSid: string, expiresAtMs: number): Promise<boolean>;
+  } | undefined;
   readonly clock: Clock;
   /** Told when a stream starts, so its CallSid is never answered again. */
   readonly admissions: CallAdmissionStore;
@@ -64,15 +73,60 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
  */
 export function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Logger, options: MediaRouteOptions): boolean {
   const logger = requestLogger.child({ callSid: start.callSid, streamSid: start.streamSid });
-  const verdict = options.tokenStore.consume(start.callSid, start.customParameters.token);
+  const presented = start.customParameters.token;
+  if (options.signed && isSignedStreamToken(presented)) return acceptSignedStream(socket, start, logger, options.signed, options);
+  const verdict = options.tokenStore.consume(start.callSid, presented);
   if (!verdict.ok) {
     options.peerLog.warn({ callSid: start.callSid, reason: verdict.reason }, 'media stream token refused');
     socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
     return false;
   }
+  startCall(socket, start, logger, options);
+  return true;
+}
+
+/**
+ * A signed token: signature, CallSid and expiry are checked now; the transport is built at once so the frames that
+ * follow `start` are queued, and the call handler (which may open the paid Realtime session) runs only once the
+ * shared store has recorded the token's first use. A replay anywhere closes with 1008 and opens nothing.
+ */
+function acceptSignedStream(
+  socket: MediaSocket,
+  start: StreamStart,
+  logger: Logger,
+  signed: NonNullable<MediaRouteOptions['signed']>,
+  options: MediaRouteOptions,
+): boolean {
+  const verdict = signed.tokens.verify(start.callSid, start.customParameters.token ?? '');
+  if (!verdict.ok) {
+    options.peerLog.warn({ callSid: start.callSid, reason: verdict.reason }, 'media stream token refused');
+    socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
+    return false;
+  }
+  const { nonce, expiresAtMs } = verdict.claims;
+  const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
+  signed.useStreamToken(nonce, start.callSid, expiresAtMs).then(
+    (first) => {
+      if (!first) {
+        options.peerLog.warn({ callSid: start.callSid, reason: 'reused' }, 'media stream token refused');
+        socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
+        return;
+      }
+      startCall(socket, start, logger, options, transport);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'shared store failed to record the stream token; closing the stream');
+      transport.close('token store failed');
+    },
+  );
+  return true;
+}
+
+/** Hands an authenticated stream to the call handler. */
+function startCall(socket: MediaSocket, start: StreamStart, logger: Logger, options: MediaRouteOptions, built?: TwilioMediaTransport): void {
   // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
   options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
-  const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
+  const transport = built ?? new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
   logger.info({ tracks: start.tracks }, 'media stream started');
   try {
     options.callHandler.onStreamStarted({ start, transport, logger });
@@ -80,5 +134,4 @@ export function acceptStream(socket: MediaSocket, start: StreamStart, requestLog
     logger.error({ err: error }, 'call handler failed on stream start; closing the stream');
     transport.close('handler failed');
   }
-  return true;
 }

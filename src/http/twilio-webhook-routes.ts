@@ -28,6 +28,8 @@ export interface TwilioWebhookRoutesOptions {
   readonly config: Config;
   readonly callHandler: CallHandler;
   readonly tokenStore: StreamTokenStore;
+  /** Issues self-contained tokens (any instance can serve the stream) instead of the per-process store's. */
+  readonly issueToken?: ((callSid: string) => string) | undefined;
   /** The "answered once" record of CallSids. */
   readonly admissions: CallAdmissionStore;
   /** Twilio REST check of an unknown CallSid before it is answered; absent without REST credentials. */
@@ -44,6 +46,7 @@ export interface TwilioWebhookRoutesOptions {
  */
 export function registerTwilioWebhookRoutes(app: FastifyInstance, options: TwilioWebhookRoutesOptions): void {
   const { config, callHandler, tokenStore, admissions, verifier, peerLog, guard } = options;
+  const issueToken = options.issueToken ?? ((callSid: string) => tokenStore.issue(callSid));
   // Order per request: content type (415) before the body is read, size (413) and field count (400) while it is
   // parsed, then the signature (403): a flood of junk never reaches the signature's work.
   const routeOptions = {
@@ -80,7 +83,7 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
       to: formField(params, 'To') ?? '',
       direction: formField(params, 'Direction') ?? '',
     };
-    const token = tokenStore.issue(callSid);
+    const token = issueToken(callSid);
     const twiml = renderConnectStream({ publicBaseUrl: config.publicBaseUrl, token, callSid, from: call.from, to: call.to });
     request.log.info({ callSid, direction: call.direction, from: call.from, to: call.to }, 'call answered');
     try {

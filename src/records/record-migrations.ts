@@ -57,10 +57,26 @@ CREATE TABLE webhook_outbox (
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at_ms) WHERE delivered_at_ms IS NULL AND failed_at_ms IS NULL`;
 
+/** Shared call state of N instances (`src/store/shared-call-state.ts`): used stream-token nonces, answered CallSids. */
+const SHARED_CALL_STATE_V3 = (bigint: string) => `
+CREATE TABLE stream_token_uses (
+  nonce TEXT PRIMARY KEY,
+  call_sid TEXT NOT NULL,
+  expires_at_ms ${bigint} NOT NULL
+);
+CREATE INDEX stream_token_uses_expiry ON stream_token_uses (expires_at_ms);
+CREATE TABLE call_admissions (
+  call_sid TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  answered_at_ms ${bigint} NOT NULL
+);
+CREATE INDEX call_admissions_answered_at ON call_admissions (answered_at_ms)`;
+
 /** Every migration, oldest first. */
 export const RECORD_MIGRATIONS: readonly RecordMigration[] = [
   { version: 1, name: 'call records and their entries', sqlite: CALL_RECORDS_V1('INTEGER', 'INTEGER'), postgres: CALL_RECORDS_V1('BIGINT', 'BOOLEAN') },
   { version: 2, name: 'webhook outbox', sqlite: WEBHOOK_OUTBOX_V2('INTEGER'), postgres: WEBHOOK_OUTBOX_V2('BIGINT') },
+  { version: 3, name: 'shared call state', sqlite: SHARED_CALL_STATE_V3('INTEGER'), postgres: SHARED_CALL_STATE_V3('BIGINT') },
 ];
 
 /** Key of the Postgres advisory lock held while migrating (any constant unique to this table set). */
