@@ -14,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_PATH, READY_PATH } from '../src/http/health-route.js';
 import { SHUTDOWN_CLOSING_LINE } from '../src/call/call-manager.js';
 import { renderSayAndHangup } from '../src/telephony/twiml.js';
-import { RealtimeFakeServer } from './fakes/realtime-server.js';
+import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 import { PROCESS_AUTH_TOKEN, PROCESS_PUBLIC_BASE_URL, placeProcessCall } from './deploy/process-call.js';
 import { startTcpProxy } from './deploy/tcp-proxy.js';
 import { freshSchemaUrl } from './records/pg-schema.js';
