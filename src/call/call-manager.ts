@@ -299,6 +299,7 @@ export class CallManager implements CallHandler {
       instructions,
       model: config.openai.realtimeModel,
       voice: config.openai.voice,
+      audioFormat: config.openai.realtimeAudioFormat,
       apiKey: config.openai.apiKey,
       url: config.openai.realtimeUrl,
       connectTimeoutMs: config.liveness.realtimeConnectTimeoutMs,

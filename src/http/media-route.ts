@@ -69,7 +69,13 @@ function acceptStream(socket: MediaSocket, start: StreamStart, requestLogger: Lo
   }
   // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
   options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
-  const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
+  const transport = new TwilioMediaTransport({
+    socket,
+    streamSid: start.streamSid,
+    logger,
+    clock: options.clock,
+    audioFormat: options.config.openai.realtimeAudioFormat,
+  });
   logger.info({ tracks: start.tracks }, 'media stream started');
   try {
     options.callHandler.onStreamStarted({ start, transport, logger });

@@ -26,7 +26,7 @@ import type { AbstractOrchestrator, OrchestratorResult } from '../domain/orchest
 import { toError, VoiceBotError } from '../errors.js';
 import { RealtimeClient } from '../infrastructure/realtime-client.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
-import { REALTIME_SAMPLES_PER_MS } from '../infrastructure/realtime-session-config.js';
+import { DEFAULT_REALTIME_AUDIO_FORMAT, serviceSamplesPerMs } from '../audio/audio-format.js';
 import type { RealtimeUsage } from '../infrastructure/realtime-usage.js';
 import type { Logger } from '../logger.js';
 import { AudioOutputQueue } from './audio-output-queue.js';
@@ -83,6 +83,8 @@ export class RealtimeService {
   private readonly log: Logger;
   private readonly clock: ServiceClock;
   private readonly callSid: string;
+  /** PCM16 samples per millisecond of the call's audio (8 for `pcmu`, 24 for `pcm16`): every ms here derives from it. */
+  private readonly samplesPerMs: number;
   private readonly listeners = new Set<ServiceListener>();
   private readonly output: AudioOutputQueue;
   /** Responses cancelled (barge-in, re-route): their late deltas and transcripts are dropped until `response.done`. */
@@ -114,6 +116,7 @@ export class RealtimeService {
     this.log = options.logger;
     this.clock = options.clock ?? defaultClock;
     this.callSid = options.callSid;
+    this.samplesPerMs = serviceSamplesPerMs(config.modelSettings.audioFormat ?? DEFAULT_REALTIME_AUDIO_FORMAT);
     this.currentInstruction = config.initialInstruction;
     this.client = options.client ?? this.initializeClient();
     this.output = new AudioOutputQueue((chunk) =>
@@ -134,7 +137,7 @@ export class RealtimeService {
   }
 
   /**
-   * Forwards every inbound chunk (PCM16 mono 24 kHz) to the session as it arrives and returns the model's audio
+   * Forwards every inbound chunk (PCM16 mono at the service rate of `modelSettings.audioFormat`) to the session as it arrives and returns the model's audio
    * as it arrives, tagged with its item. Call once per service. The returned iterable ends when the service
    * closes or the session ends; the input ending (caller hung up) does not end it: the call owner calls
    * `close()`. Audio of a barge-in is never yielded after the barge-in.
@@ -152,7 +155,7 @@ export class RealtimeService {
    * (spoken while the session was still opening).
    */
   get callerAudioDeliveredMs(): number {
-    return this.deliveredInputSamples / REALTIME_SAMPLES_PER_MS;
+    return this.deliveredInputSamples / this.samplesPerMs;
   }
 
   /** Makes the bot speak first: `response.create` with the configured greeting as its instructions. */
@@ -211,6 +214,7 @@ export class RealtimeService {
       tools: config.tools,
       turnDetection: config.modelSettings.turnDetection,
       transcriptionModel: config.modelSettings.transcriptionModel,
+      audioFormat: config.modelSettings.audioFormat,
       logger: this.log,
     });
   }
@@ -313,7 +317,7 @@ export class RealtimeService {
         cleared,
         others,
         receivedMs: (id) => this.client.receivedAudioMs(id),
-        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
+        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / this.samplesPerMs),
       }),
     );
     const cancelled = cancelledResponseId !== undefined;
@@ -425,7 +429,7 @@ export class RealtimeService {
           cleared,
           others,
           receivedMs: (id) => this.client.receivedAudioMs(id),
-          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / REALTIME_SAMPLES_PER_MS),
+          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / this.samplesPerMs),
         }).filter((t) => !response.items.includes(t.itemId)),
       true,
       carrierCleared,

@@ -2,6 +2,7 @@
  * The seed's `ServiceConfig` in camelCase: what one call's `RealtimeService` runs with. `serviceConfigFrom` fills it
  * from the validated `Config` so call wiring never reads environment-derived values piecemeal.
  */
+import type { RealtimeAudioFormatName } from '../audio/audio-format.js';
 import type { Config } from '../config.js';
 import type { RealtimeTools } from '../infrastructure/realtime-client.js';
 import type { TurnDetectionSettings } from '../infrastructure/realtime-session-config.js';
@@ -13,6 +14,8 @@ export interface ModelSettings {
   readonly voice: string;
   readonly turnDetection?: TurnDetectionSettings | undefined;
   readonly transcriptionModel?: string | undefined;
+  /** Realtime wire audio format; sets the service's PCM rate (8 kHz `pcmu`, 24 kHz `pcm16`). Default `pcmu`. */
+  readonly audioFormat?: RealtimeAudioFormatName | undefined;
 }
 
 /** Seed's `ServiceConfig { name, initial_instruction, model_settings, agent_type, api_key }` plus endpoint and greeting. */
@@ -50,7 +53,7 @@ export function serviceConfigFrom(config: Config, input: ServiceConfigInput): Se
   return {
     name: input.name,
     initialInstruction: input.initialInstruction,
-    modelSettings: { model: config.openai.realtimeModel, voice: config.openai.voice },
+    modelSettings: { model: config.openai.realtimeModel, voice: config.openai.voice, audioFormat: config.openai.realtimeAudioFormat },
     agentType: input.agentType ?? 'realtime',
     apiKey: config.openai.apiKey,
     url: config.openai.realtimeUrl,

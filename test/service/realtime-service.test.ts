@@ -76,7 +76,7 @@ describe('RealtimeService against the fake Realtime server', () => {
     const config: ServiceConfig = {
       name: 'receptionist',
       initialInstruction: 'Greet callers.',
-      modelSettings: { model: 'gpt-realtime', voice: 'marin' },
+      modelSettings: { model: 'gpt-realtime', voice: 'marin', audioFormat: 'pcm16' },
       agentType: 'realtime',
       url: server.url,
       greeting: 'Say: welcome to Acme.',

@@ -13,7 +13,7 @@ describe('serviceConfigFrom', () => {
     expect(serviceConfigFrom(config, { name: 'reception', initialInstruction: 'Be kind.', greeting: 'Say hi.' })).toEqual({
       name: 'reception',
       initialInstruction: 'Be kind.',
-      modelSettings: { model: 'gpt-realtime', voice: 'cedar' },
+      modelSettings: { model: 'gpt-realtime', voice: 'cedar', audioFormat: 'pcmu' },
       agentType: 'realtime',
       apiKey: undefined,
       url: 'ws://127.0.0.1:9999/v1/realtime',
