@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_REALTIME_AUDIO_FORMAT, REALTIME_AUDIO_FORMATS, type RealtimeAudioFormatName } from './audio/audio-format.js';
 import { ConfigError } from './errors.js';
 import { callRecordEnv, callRecordConfig, crossFieldRecordIssues, type CallRecordConfig } from './records/record-config.js';
 
@@ -125,6 +126,10 @@ const EnvSchema = z
     OPENAI_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), openaiApiKey.optional()),
     OPENAI_REALTIME_URL: z.preprocess((v) => (v === '' ? undefined : v), wsUrl.optional()),
     OPENAI_REALTIME_MODEL: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('gpt-realtime')),
+    REALTIME_AUDIO_FORMAT: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.enum(REALTIME_AUDIO_FORMATS, { error: `must be one of ${REALTIME_AUDIO_FORMATS.join(', ')}` }).default(DEFAULT_REALTIME_AUDIO_FORMAT),
+    ),
     OPENAI_VOICE: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('marin')),
     OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
     OPENAI_CHAT_MODEL: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).default('gpt-4.1-mini')),
@@ -219,6 +224,8 @@ export interface Config {
     /** Realtime endpoint override (a local fake in tests and the demo); undefined means OpenAI's own. */
     readonly realtimeUrl: string | undefined;
     readonly realtimeModel: string;
+    /** Audio format on the Realtime wire, both ways: `pcmu` (μ-law 8 kHz, no resampling) or `pcm16` (24 kHz). */
+    readonly realtimeAudioFormat: RealtimeAudioFormatName;
     readonly voice: string;
     /** Chat Completions base URL override for the classifier. */
     readonly baseUrl: string | undefined;
@@ -318,6 +325,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       apiKey: e.OPENAI_API_KEY,
       realtimeUrl: e.OPENAI_REALTIME_URL,
       realtimeModel: e.OPENAI_REALTIME_MODEL,
+      realtimeAudioFormat: e.REALTIME_AUDIO_FORMAT,
       voice: e.OPENAI_VOICE,
       baseUrl: e.OPENAI_BASE_URL,
       chatModel: e.OPENAI_CHAT_MODEL,

@@ -45,6 +45,13 @@ describe('loadConfig', () => {
     expect(config.twilio).toMatchObject({ verifyTimeoutMs: 2_000, verifyOnError: 'answer' });
   });
 
+  it('puts μ-law on the Realtime wire by default, takes pcm16, and names REALTIME_AUDIO_FORMAT when it is neither', () => {
+    expect(loadConfig({ ...BASE }).openai.realtimeAudioFormat).toBe('pcmu');
+    expect(loadConfig({ ...BASE, REALTIME_AUDIO_FORMAT: '' }).openai.realtimeAudioFormat).toBe('pcmu');
+    expect(loadConfig({ ...BASE, REALTIME_AUDIO_FORMAT: 'pcm16' }).openai.realtimeAudioFormat).toBe('pcm16');
+    expect(() => loadConfig({ ...BASE, REALTIME_AUDIO_FORMAT: 'g722' })).toThrow(/^Invalid configuration: REALTIME_AUDIO_FORMAT .*pcmu, pcm16/);
+  });
+
   it('names the variable when a hardening setting is out of range or malformed', () => {
     expect(() => loadConfig({ ...BASE, RESPONSE_WATCHDOG_MS: 'soon' })).toThrow(/RESPONSE_WATCHDOG_MS/);
     expect(() => loadConfig({ ...BASE, MEDIA_WATCHDOG_MS: '100' })).toThrow(/^Invalid configuration: MEDIA_WATCHDOG_MS .*500/);

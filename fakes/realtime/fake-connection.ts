@@ -6,7 +6,8 @@
  */
 import type { WebSocket } from 'ws';
 import { EnergyVad, type EnergyVadOptions } from './energy-vad.js';
-import { base64ToPcm, FAKE_SAMPLES_PER_MS, pcmToBase64, tone, type FakeResponseScript, type FakeScript, type FakeTurnScript } from './script.js';
+import { decodeAppendedAudio, encodeDeltaAudio, wireFormatOf } from './wire-audio.js';
+import { FAKE_SAMPLES_PER_MS, tone, type FakeResponseScript, type FakeScript, type FakeTurnScript } from './script.js';
 
 /** A JSON object as sent or received on the wire. */
 export type WireEvent = { type: string; [key: string]: unknown };
@@ -160,6 +161,11 @@ export class FakeRealtimeConnection {
     this.send({ type: 'session.created', session: this.snapshot() });
   }
 
+  /** The session's current audio settings (formats both ways). */
+  private audioConfig(): { input?: { format?: unknown }; output?: { format?: unknown } } {
+    return (this.session.audio ?? {}) as { input?: { format?: unknown }; output?: { format?: unknown } };
+  }
+
   /** Milliseconds of audio generated for an assistant item so far. */
   generatedMs(itemId: string): number {
     return (this.generatedSamples.get(itemId) ?? 0) / FAKE_SAMPLES_PER_MS;
@@ -251,7 +257,7 @@ export class FakeRealtimeConnection {
     if (typeof event.audio !== 'string') {
       return this.error('invalid_request_error', 'missing_required_parameter', 'Missing required parameter: audio', clientEventId);
     }
-    const samples = base64ToPcm(event.audio);
+    const samples = decodeAppendedAudio(wireFormatOf(this.audioConfig().input?.format), event.audio);
     this.appendedSamples += samples.length;
     this.uncommittedSamples += samples.length;
     const detection = this.turnDetection();
@@ -569,7 +575,7 @@ export class FakeRealtimeConnection {
         item_id: active.item.id,
         output_index: 0,
         content_index: 0,
-        delta: pcmToBase64(chunk),
+        delta: encodeDeltaAudio(wireFormatOf(this.audioConfig().output?.format), chunk),
       });
       // Spread the words over the chunks so transcript deltas interleave with audio, as the real model's do.
       const wordsDue = Math.ceil(((active.next + 1) * active.words.length) / active.chunks.length);

@@ -5,7 +5,9 @@
  * its own process; the server's CPU and RSS come from `/proc`. Latencies are wall-clock on loopback between the
  * caller and fake processes (see BENCHMARKS.md). Quick ladder by default; `--full` or `BENCH_FULL=1` runs the long one.
  *
- * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official`,
+ * Servers: `ours` (REALTIME_AUDIO_FORMAT=pcmu), `ours-pcm16`, `official` (Agents SDK example) and `floor` (the bare
+ * μ-law relay), alternated within each rung so the machine's noise hits them alike; ratios are taken within one run.
+ * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official,floor`,
  * `BENCH_PIN=1` (taskset pinning), `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
  */
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { cpuPlacement, nextMessage, spawnTsx, stopChild } from './load/children.
 import { measureOffset } from './load/clock-sync.js';
 import type { LatencySummary } from './load/latency-stats.js';
 import type { FakeMessage } from './load/records.js';
-import { runRung, type RungResult, type ServerKind } from './load/run-rung.js';
+import { runRung, SERVER_KINDS, type RungResult, type ServerKind } from './load/run-rung.js';
 
 const QUICK_LADDER = [10, 50, 100];
 const QUICK_WINDOW_S = 15;
@@ -28,6 +30,7 @@ export const LOAD_TARGETS = {
   p99BridgeLatencyMs: 5,
   cpuRatioVsOfficial: 0.5,
   rssPerCallMiB: 2,
+  cpuRatioVsFloor: 1.2,
 } as const;
 
 /** Settings of a load run. */
@@ -59,8 +62,8 @@ export function loadBenchOptions(argv: readonly string[] = process.argv, env: No
   if (ladder.some((n) => !(n >= 1 && n <= 4000))) throw new Error(`BENCH_LADDER must list call counts 1..4000, got ${env.BENCH_LADDER}`);
   const windowS = env.BENCH_WINDOW_S ? Number(env.BENCH_WINDOW_S) : full ? FULL_WINDOW_S : QUICK_WINDOW_S;
   if (!(windowS >= 1 && windowS <= 600)) throw new Error(`BENCH_WINDOW_S must be 1..600, got ${env.BENCH_WINDOW_S}`);
-  const servers = (env.BENCH_SERVERS ?? 'ours,official').split(',').map((s) => s.trim()) as ServerKind[];
-  if (servers.some((s) => s !== 'ours' && s !== 'official')) throw new Error(`BENCH_SERVERS must list ours and/or official, got ${env.BENCH_SERVERS}`);
+  const servers = (env.BENCH_SERVERS ?? SERVER_KINDS.join(',')).split(',').map((s) => s.trim()) as ServerKind[];
+  if (servers.length === 0 || servers.some((s) => !SERVER_KINDS.includes(s))) throw new Error(`BENCH_SERVERS must list some of ${SERVER_KINDS.join(', ')}, got ${env.BENCH_SERVERS}`);
   return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, serverNodeFlags: (env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0), dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined, pin: env.BENCH_PIN === '1' };
 }
 
@@ -121,11 +124,19 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
   const lines = [table(header, rows), '', 'errors per rung:'];
   for (const r of rungs) lines.push(`  ${r.server} x${r.calls}: ${errorsOf(r)}; clock sync ±${fmt(r.clockUncertaintyMs, 3)} ms${r.serverErrorSamples[0] ? ` (first error: ${r.serverErrorSamples[0].slice(0, 160)})` : ''}${r.serverWarnSamples[0] ? ` (first warn: ${r.serverWarnSamples[0].slice(0, 200)})` : ''}`);
   const ratioRows: string[][] = [];
-  for (const ours of rungs.filter((r) => r.server === 'ours')) {
-    const official = rungs.find((r) => r.server === 'official' && r.calls === ours.calls);
+  const pairs: Array<[ServerKind, ServerKind]> = [
+    ['ours', 'floor'],
+    ['ours-pcm16', 'floor'],
+    ['official', 'floor'],
+    ['ours', 'official'],
+    ['ours-pcm16', 'official'],
+    ['ours', 'ours-pcm16'],
+  ];
+  for (const [a, b] of pairs) for (const ours of rungs.filter((r) => r.server === a)) {
+    const official = rungs.find((r) => r.server === b && r.calls === ours.calls);
     if (!official) continue;
     ratioRows.push([
-      isSaturated(ours) || isSaturated(official) ? 'ours/official*' : 'ours/official',
+      `${a}/${b}${isSaturated(ours) || isSaturated(official) ? '*' : ''}`,
       String(ours.calls),
       fmt(ours.cpuMsPerCallSecond / official.cpuMsPerCallSecond, 2),
       fmt(ours.rssPerCallMiB / official.rssPerCallMiB, 2),
@@ -139,6 +150,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
   }
   lines.push(
     '',
+    `issue 19 target: CPU per call-second <= ${LOAD_TARGETS.cpuRatioVsFloor} x floor at 100 calls in pcmu mode`,
     `targets: >= ${LOAD_TARGETS.callsPerCore} calls/core with p99 bridge latency <= ${LOAD_TARGETS.p99BridgeLatencyMs} ms and 0 frames lost; CPU per call <= ${LOAD_TARGETS.cpuRatioVsOfficial} x official; <= ${LOAD_TARGETS.rssPerCallMiB} MiB RSS per call`,
     'latency = wall clock between caller and fake processes on loopback (includes both socket hops: an upper bound on the bridge itself)',
     'machine busy = share of all cores busy in the window (server, load generators, anything else): latency degrades as it nears 100%',

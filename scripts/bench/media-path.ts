@@ -116,7 +116,7 @@ export function runMediaPathBench(): BenchSection {
   const decoder = new InboundAudioDecoder({
     upsampler: createUpsampler8kTo24k(),
     onPcm: (pcm) => {
-      sink += formatAppendMessage(pcm).length;
+      sink += formatAppendMessage(pcm, 'pcm16').length;
     },
   });
   let markSeq = 0;
@@ -135,7 +135,7 @@ export function runMediaPathBench(): BenchSection {
     decoder.decode(event.payload, (inboundTimestampMs += FRAME_MS));
   });
   const bridgeOut = measureCpu((i) => {
-    const delta = parseOutputAudioDelta(pick(deltaFrames, i));
+    const delta = parseOutputAudioDelta(pick(deltaFrames, i), 'pcm16');
     if (delta === undefined) throw new Error('bench: a delta did not parse');
     encoder.write(delta.pcm);
   });
@@ -147,10 +147,10 @@ export function runMediaPathBench(): BenchSection {
     const event = parseTwilioMessage(pick(twilioMessages, i));
     if (event?.type !== 'media') throw new Error('bench: a media frame did not parse');
     sink += ulawIn.write(event.payload, 0, 'base64');
-    sink += formatAppendMessage(fixedPcm24).length;
+    sink += formatAppendMessage(fixedPcm24, 'pcm16').length;
   });
   const framingOut = measureCpu((i) => {
-    const delta = parseOutputAudioDelta(pick(deltaFrames, i));
+    const delta = parseOutputAudioDelta(pick(deltaFrames, i), 'pcm16');
     if (delta === undefined) throw new Error('bench: a delta did not parse');
     sink += delta.pcm.length;
     // A media + mark pair every fourth frame, as the 80 ms chunker sends them.

@@ -68,7 +68,7 @@ export async function measureOrchestratorLatency(samples = 200): Promise<Orchest
       const service = new RealtimeService(
         { initialInstruction: instructions, agentType: 'realtime' },
         orchestrator,
-        { client, playback: silentPlayback, logger, callSid },
+        { client, playback: silentPlayback, logger, callSid, audioFormat: config.openai.realtimeAudioFormat },
       );
       await service.connect();
       const updatesBefore = fake.clientEvents('session.update').length;

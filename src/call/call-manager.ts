@@ -184,7 +184,7 @@ export class CallManager implements CallHandler {
       rawClient = this.#buildClient(agent, logger, start.callSid, instructions);
       connected = rawClient.connect();
     }
-    const { liveness } = this.#options.config;
+    const { liveness, openai } = this.#options.config;
     // Every response of the call is watched: a stalled or failed one is retried once, then the call is handed over.
     const responses = new ResponseWatchdog({
       client: rawClient,
@@ -203,7 +203,7 @@ export class CallManager implements CallHandler {
         sameTurnSwitch: catalogue.sameTurnSwitch,
       },
       orchestrator,
-      { client, playback: transport, logger, callSid: start.callSid },
+      { client, playback: transport, logger, callSid: start.callSid, audioFormat: openai.realtimeAudioFormat },
     );
     const observe = this.#options.onServiceEvent;
     if (observe) service.on((event) => observe(start.callSid, event));

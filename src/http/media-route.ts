@@ -104,7 +104,7 @@ function acceptSignedStream(
     return false;
   }
   const { nonce, expiresAtMs } = verdict.claims;
-  const transport = new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
+  const transport = mediaTransportFor(socket, start, logger, options);
   signed.useStreamToken(nonce, start.callSid, expiresAtMs).then(
     (first) => {
       if (!first) {
@@ -122,11 +122,22 @@ function acceptSignedStream(
   return true;
 }
 
+/** The stream's transport, exchanging PCM at the rate of the configured Realtime wire format (`REALTIME_AUDIO_FORMAT`). */
+function mediaTransportFor(socket: MediaSocket, start: StreamStart, logger: Logger, options: MediaRouteOptions): TwilioMediaTransport {
+  return new TwilioMediaTransport({
+    socket,
+    streamSid: start.streamSid,
+    logger,
+    clock: options.clock,
+    audioFormat: options.config.openai.realtimeAudioFormat,
+  });
+}
+
 /** Hands an authenticated stream to the call handler. */
 function startCall(socket: MediaSocket, start: StreamStart, logger: Logger, options: MediaRouteOptions, built?: TwilioMediaTransport): void {
   // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
   options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
-  const transport = built ?? new TwilioMediaTransport({ socket, streamSid: start.streamSid, logger, clock: options.clock });
+  const transport = built ?? mediaTransportFor(socket, start, logger, options);
   logger.info({ tracks: start.tracks }, 'media stream started');
   try {
     options.callHandler.onStreamStarted({ start, transport, logger });

@@ -34,7 +34,7 @@ export interface PlaybackControl {
   confirmedPlayedMs(itemId: string): number;
 }
 
-/** Where the service's output audio goes: PCM16 mono 24 kHz, tagged with its conversation item. */
+/** Where the service's output audio goes: PCM16 mono at the call's service rate (8 kHz for `pcmu`, 24 kHz for `pcm16`), tagged with its conversation item. */
 export interface AudioSink extends PlaybackControl {
   sendAudio(itemId: string, pcm: Int16Array): void;
 }

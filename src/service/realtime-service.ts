@@ -24,7 +24,7 @@
 import type { AbstractOrchestrator, OrchestratorResult } from '../domain/orchestrator.js';
 import { toError, VoiceBotError } from '../errors.js';
 import type { RealtimeClientEvent, RealtimeClientLike, SendResult } from '../infrastructure/realtime-client-events.js';
-import { PCM24K_SAMPLES_PER_MS } from '../audio/constants.js';
+import { DEFAULT_REALTIME_AUDIO_FORMAT, serviceSamplesPerMs, type RealtimeAudioFormatName } from '../audio/audio-format.js';
 import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 import { Listeners } from '../listeners.js';
 import type { Logger } from '../logger.js';
@@ -47,6 +47,11 @@ export interface RealtimeServiceOptions {
   readonly clock?: Pick<Clock, 'now'> | undefined;
   /** Twilio CallSid (the orchestrator's thread id). */
   readonly callSid: string;
+  /**
+   * The Realtime wire audio format the client was built with (`config.openai.realtimeAudioFormat`): sets the PCM rate
+   * of the call's audio (8 kHz `pcmu`, 24 kHz `pcm16`). Default `pcmu`, as the client's.
+   */
+  readonly audioFormat?: RealtimeAudioFormatName | undefined;
 }
 
 /** The empty PCM of an item's end marker. */
@@ -77,6 +82,8 @@ export class RealtimeService {
   private readonly log: Logger;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly callSid: string;
+  /** PCM16 samples per millisecond of the call's audio (8 for `pcmu`, 24 for `pcm16`): every ms here derives from it. */
+  private readonly samplesPerMs: number;
   private readonly listeners: Listeners<ServiceEvent>;
   private readonly output: AudioOutputQueue;
   /** Responses cancelled (barge-in, re-route): their late deltas and transcripts are dropped until `response.done`. */
@@ -109,6 +116,7 @@ export class RealtimeService {
     this.listeners = new Listeners<ServiceEvent>((err, event) => this.log.error({ err, eventType: event.type }, 'service listener failed'));
     this.clock = options.clock ?? systemClock;
     this.callSid = options.callSid;
+    this.samplesPerMs = serviceSamplesPerMs(options.audioFormat ?? DEFAULT_REALTIME_AUDIO_FORMAT);
     this.currentInstruction = config.initialInstruction;
     this.client = options.client;
     this.output = new AudioOutputQueue((chunk) =>
@@ -129,7 +137,7 @@ export class RealtimeService {
   }
 
   /**
-   * Forwards every inbound chunk (PCM16 mono 24 kHz) to the session as it arrives and returns the model's audio
+   * Forwards every inbound chunk (PCM16 mono at the service rate of the `audioFormat` option) to the session as it arrives and returns the model's audio
    * as it arrives, tagged with its item. Call once per service. The returned iterable ends when the service
    * closes or the session ends; the input ending (caller hung up) does not end it: the call owner calls
    * `close()`. Audio of a barge-in is never yielded after the barge-in.
@@ -147,7 +155,7 @@ export class RealtimeService {
    * (spoken while the session was still opening).
    */
   get callerAudioDeliveredMs(): number {
-    return this.deliveredInputSamples / PCM24K_SAMPLES_PER_MS;
+    return this.deliveredInputSamples / this.samplesPerMs;
   }
 
   /** Makes the bot speak first: `response.create` with the configured greeting as its instructions. */
@@ -291,7 +299,7 @@ export class RealtimeService {
         cleared,
         others,
         receivedMs: (id) => this.client.receivedAudioMs(id),
-        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / PCM24K_SAMPLES_PER_MS),
+        deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / this.samplesPerMs),
       }),
     );
     const cancelled = cancelledResponseId !== undefined;
@@ -403,7 +411,7 @@ export class RealtimeService {
           cleared,
           others,
           receivedMs: (id) => this.client.receivedAudioMs(id),
-          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / PCM24K_SAMPLES_PER_MS),
+          deliveredMs: (id) => Math.floor((this.deliveredSamples.get(id) ?? 0) / this.samplesPerMs),
         }).filter((t) => !response.items.includes(t.itemId)),
       true,
       carrierCleared,

@@ -5,7 +5,7 @@
 import type { OrchestratorResult } from '../domain/orchestrator.js';
 import type { RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 
-/** One chunk of assistant audio for the carrier: PCM16 mono 24 kHz tagged with its conversation item. */
+/** One chunk of assistant audio for the carrier: PCM16 mono at the call's service rate tagged with its conversation item. */
 export interface ServiceAudioChunk {
   readonly itemId: string;
   /** May be empty on the item's last chunk. */

@@ -1,5 +1,6 @@
 /**
- * Inbound audio for one call: base64 μ-law 8 kHz frames → PCM16 → one stateful 8k→24k upsampler → PCM16 24 kHz.
+ * Inbound audio for one call: base64 μ-law 8 kHz frames → PCM16 8 kHz → the call's converter to the service's rate
+ * (a pass-through when the Realtime wire is `pcmu`, the stateful 8k→24k upsampler when it is `pcm16`).
  * Gaps in Twilio's `media.timestamp` (lost or never-sent frames) are filled with silence, so the Realtime
  * model's audio clock (`audio_start_ms`, VAD) stays aligned with the call's. Buffers are allocated once.
  *
@@ -38,10 +39,10 @@ export type FrameOutcome =
 
 /** Options for `InboundAudioDecoder`. */
 export interface InboundAudioDecoderOptions {
-  /** This call's own 8k→24k resampler; never shared between calls. */
+  /** This call's own converter from 8 kHz to the service's rate; never shared between calls. */
   readonly upsampler: StreamResampler;
-  /** Receives each PCM16 24 kHz piece; the array is reused after the callback returns. */
-  readonly onPcm: (pcm24k: Int16Array) => void;
+  /** Receives each PCM16 piece at the service's rate; the array is reused after the callback returns. */
+  readonly onPcm: (pcmOut: Int16Array) => void;
   /** Monotonic milliseconds (the call's clock); `performance.now` when absent. */
   readonly now?: () => number;
 }
@@ -49,10 +50,10 @@ export interface InboundAudioDecoderOptions {
 /** Decodes one call's inbound frames in order; not reentrant. */
 export class InboundAudioDecoder {
   readonly #upsampler: StreamResampler;
-  readonly #onPcm: (pcm24k: Int16Array) => void;
+  readonly #onPcm: (pcmOut: Int16Array) => void;
   readonly #bytes = Buffer.alloc(MAX_INBOUND_FRAME_BYTES);
   readonly #pcm8k = new Int16Array(MAX_INBOUND_FRAME_BYTES);
-  readonly #pcm24k: Int16Array;
+  readonly #pcmOut: Int16Array;
   readonly #silence8k = new Int16Array(SILENCE_PIECE_SAMPLES);
   readonly #now: () => number;
   #expectedTimestampMs: number | undefined;
@@ -66,7 +67,7 @@ export class InboundAudioDecoder {
     this.#onPcm = options.onPcm;
     this.#now = options.now ?? (() => performance.now());
     const longest = Math.max(MAX_INBOUND_FRAME_BYTES, SILENCE_PIECE_SAMPLES);
-    this.#pcm24k = new Int16Array(this.#upsampler.maxOutputLength(longest));
+    this.#pcmOut = new Int16Array(this.#upsampler.maxOutputLength(longest));
   }
 
   /** Decodes one `media` payload stamped `timestampMs` (NaN when unknown) and forwards the PCM. */
@@ -85,7 +86,7 @@ export class InboundAudioDecoder {
         ? undefined
         : this.#expectedTimestampMs + frameMs;
     const pcm8k = muLawDecode(this.#bytes.subarray(0, length), this.#pcm8k);
-    this.#onPcm(this.#upsampler.process(pcm8k, this.#pcm24k));
+    this.#onPcm(this.#upsampler.process(pcm8k, this.#pcmOut));
     return { kind: 'decoded', filledMs, unfilledMs };
   }
 
@@ -109,7 +110,7 @@ export class InboundAudioDecoder {
     let remaining = Math.round(fillMs * PCM8K_SAMPLES_PER_MS);
     while (remaining > 0) {
       const piece = Math.min(remaining, SILENCE_PIECE_SAMPLES);
-      this.#onPcm(this.#upsampler.process(this.#silence8k.subarray(0, piece), this.#pcm24k));
+      this.#onPcm(this.#upsampler.process(this.#silence8k.subarray(0, piece), this.#pcmOut));
       remaining -= piece;
     }
     return { filledMs: fillMs, unfilledMs: gapMs - fillMs };

@@ -1,11 +1,14 @@
 /**
  * `TwilioMediaTransport`: one call's bidirectional Twilio media stream after the handshake, as the carrier-agnostic
- * seams the service needs. Inbound `media` frames become PCM16 24 kHz chunks (`inboundAudio()`); outbound PCM16
- * 24 kHz (`sendAudio`) becomes μ-law `media` messages, each followed by a mark that reports playback when echoed.
+ * seams the service needs. Inbound `media` frames become PCM16 chunks at the service's rate (`inboundAudio()`:
+ * 8 kHz with no resampling when the Realtime wire is `pcmu`, 24 kHz through the upsampler when it is `pcm16`);
+ * outbound PCM16 at that rate (`sendAudio`) becomes μ-law `media` messages, each followed by a mark that reports
+ * playback when echoed.
  * Nothing here throws into the socket loop: bad input is logged (rate-limited) and dropped.
  */
-import { MULAW_BYTES_PER_MS, PCM24K_SAMPLES_PER_MS } from '../audio/constants.js';
-import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../audio/resampler.js';
+import { DEFAULT_REALTIME_AUDIO_FORMAT, serviceSamplesPerMs, type RealtimeAudioFormatName } from '../audio/audio-format.js';
+import { createCarrierResamplers } from '../audio/carrier-resamplers.js';
+import { MULAW_BYTES_PER_MS } from '../audio/constants.js';
 import type { StreamResampler } from '../audio/stream-resampler.js';
 import type { Logger } from '../logger.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
@@ -42,8 +45,8 @@ export const MAX_QUEUED_OUTBOUND_MS = 5 * 60 * 1000;
 /** Inbound chunks held for a lagging consumer before the oldest is dropped (50 frames = 1 s of live audio). */
 export const INBOUND_QUEUE_CHUNKS = 50;
 
-/** Largest inbound chunk in 24 kHz samples (100 ms); silence that fills a gap arrives in pieces this long. */
-export const INBOUND_MAX_CHUNK_SAMPLES = 2400;
+/** Largest inbound chunk (100 ms at the service's rate); silence that fills a gap arrives in pieces this long. */
+export const INBOUND_MAX_CHUNK_MS = 100;
 
 /** WebSocket close code for a normal closure (RFC 6455). */
 const CLOSE_NORMAL = 1000;
@@ -55,7 +58,9 @@ export interface TwilioMediaTransportOptions {
   /** Child logger bound with `{ callSid, streamSid }`. */
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** This call's own resamplers; created fresh when omitted (never share one between calls). */
+  /** The Realtime wire format, which sets the service's PCM rate (8 kHz for `pcmu`, 24 kHz for `pcm16`); default `pcmu`. */
+  readonly audioFormat?: RealtimeAudioFormatName;
+  /** This call's own converters carrier ↔ service; created for `audioFormat` when omitted (never share between calls). */
   readonly upsampler?: StreamResampler;
   readonly downsampler?: StreamResampler;
   readonly outboundChunkMs?: number;
@@ -96,6 +101,8 @@ export class TwilioMediaTransport implements AudioSink {
   readonly #flushDelayMs: number;
   readonly #chunkMs: number;
   readonly #maxQueuedMs: number;
+  /** PCM16 samples per millisecond of the service's audio. */
+  readonly #samplesPerMs: number;
   /** Item whose audio the encoder is cutting into chunks. */
   #currentItem: string | undefined;
   #flushTimer: TimerHandle | undefined;
@@ -126,19 +133,23 @@ export class TwilioMediaTransport implements AudioSink {
     this.#flushDelayMs = options.outboundFlushDelayMs ?? OUTBOUND_FLUSH_DELAY_MS;
     this.#chunkMs = options.outboundChunkMs ?? OUTBOUND_CHUNK_MS;
     this.#maxQueuedMs = options.maxQueuedOutboundMs ?? MAX_QUEUED_OUTBOUND_MS;
+    const format = options.audioFormat ?? DEFAULT_REALTIME_AUDIO_FORMAT;
+    this.#samplesPerMs = serviceSamplesPerMs(format);
+    const maxChunkSamples = INBOUND_MAX_CHUNK_MS * this.#samplesPerMs;
+    const resamplers = options.upsampler && options.downsampler ? undefined : createCarrierResamplers(format);
     this.#queue = new InboundAudioQueue({
       capacityChunks: options.inboundQueueChunks ?? INBOUND_QUEUE_CHUNKS,
-      maxChunkSamples: INBOUND_MAX_CHUNK_SAMPLES,
+      maxChunkSamples,
       // Frames that queued up behind a stall go out as one append (one system call), never later than alone.
-      mergeSamples: INBOUND_MAX_CHUNK_SAMPLES,
+      mergeSamples: maxChunkSamples,
     });
     this.#decoder = new InboundAudioDecoder({
-      upsampler: options.upsampler ?? createUpsampler8kTo24k(),
+      upsampler: options.upsampler ?? (resamplers as NonNullable<typeof resamplers>).upsampler,
       onPcm: (pcm) => this.#enqueueInbound(pcm),
       now: () => this.#clock.now(),
     });
     this.#encoder = new OutboundAudioEncoder({
-      downsampler: options.downsampler ?? createDownsampler24kTo8k(),
+      downsampler: options.downsampler ?? (resamplers as NonNullable<typeof resamplers>).downsampler,
       chunkMs: this.#chunkMs,
       onChunk: (mulaw) => this.#sendChunk(mulaw),
     });
@@ -146,7 +157,7 @@ export class TwilioMediaTransport implements AudioSink {
     this.#socket.on('close', this.#onClose);
   }
 
-  /** Caller audio as PCM16 mono 24 kHz; each chunk stays valid until the next is requested. Ends with the stream. */
+  /** Caller audio as PCM16 mono at the service's rate; each chunk stays valid until the next is requested. Ends with the stream. */
   inboundAudio(): AsyncIterable<Int16Array> {
     return this.#queue;
   }
@@ -171,10 +182,10 @@ export class TwilioMediaTransport implements AudioSink {
     return this.#stopped || this.#closed || this.#closeRequested;
   }
 
-  /** Queues assistant audio (PCM16 mono 24 kHz) of `itemId` for the caller. */
+  /** Queues assistant audio (PCM16 mono at the service's rate) of `itemId` for the caller. */
   sendAudio(itemId: string, pcm: Int16Array): void {
     if (this.ended || pcm.length === 0) return;
-    const incomingMs = pcm.length / PCM24K_SAMPLES_PER_MS;
+    const incomingMs = pcm.length / this.#samplesPerMs;
     const queuedMs = this.#tracker.queuedMs() + this.#encoder.pendingBytes / MULAW_BYTES_PER_MS;
     if (queuedMs + incomingMs > this.#maxQueuedMs) {
       this.#stats.droppedOutboundMs += incomingMs;

@@ -1,17 +1,18 @@
 /**
- * Outbound audio for one call: PCM16 24 kHz → one stateful 24k→8k downsampler → μ-law, cut into fixed-size chunks
+ * Outbound audio for one call: PCM16 at the service's rate → the call's converter to 8 kHz (a pass-through for `pcmu`,
+ * the stateful 24k→8k downsampler for `pcm16`) → μ-law, cut into fixed-size chunks
  * for Twilio `media` messages. Chunks are handed to `onChunk` as a view of a reused buffer.
  */
 import { MULAW_BYTES_PER_MS } from '../audio/constants.js';
 import { muLawEncode } from '../audio/mulaw.js';
 import type { StreamResampler } from '../audio/stream-resampler.js';
 
-/** Input is downsampled in slices of at most this many 24 kHz samples (100 ms), so scratch buffers stay fixed. */
+/** Input is converted in slices of at most this many samples (100 ms at 24 kHz), so scratch buffers stay fixed. */
 const INPUT_SLICE_SAMPLES = 2400;
 
 /** Options for `OutboundAudioEncoder`. */
 export interface OutboundAudioEncoderOptions {
-  /** This call's own 24k→8k resampler; never shared between calls. */
+  /** This call's own converter from the service's rate to 8 kHz; never shared between calls. */
   readonly downsampler: StreamResampler;
   /** Duration of one full chunk. */
   readonly chunkMs: number;
@@ -19,7 +20,7 @@ export interface OutboundAudioEncoderOptions {
   readonly onChunk: (mulaw: Uint8Array) => void;
 }
 
-/** Turns PCM16 24 kHz into μ-law chunks; not reentrant. */
+/** Turns the service's PCM16 into μ-law chunks; not reentrant. */
 export class OutboundAudioEncoder {
   readonly #downsampler: StreamResampler;
   readonly #onChunk: (mulaw: Uint8Array) => void;
@@ -43,9 +44,9 @@ export class OutboundAudioEncoder {
   }
 
   /** Adds audio; every full chunk is emitted at once. */
-  write(pcm24k: Int16Array): void {
-    for (let offset = 0; offset < pcm24k.length; offset += INPUT_SLICE_SAMPLES) {
-      const slice = pcm24k.subarray(offset, Math.min(pcm24k.length, offset + INPUT_SLICE_SAMPLES));
+  write(pcm: Int16Array): void {
+    for (let offset = 0; offset < pcm.length; offset += INPUT_SLICE_SAMPLES) {
+      const slice = pcm.subarray(offset, Math.min(pcm.length, offset + INPUT_SLICE_SAMPLES));
       this.#append(muLawEncode(this.#downsampler.process(slice, this.#pcm8k), this.#mulaw));
     }
   }

@@ -12,6 +12,9 @@ import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-
 import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
+import { REALTIME_AUDIO_FORMATS, serviceSamplesPerMs, type RealtimeAudioFormatName } from '../../src/audio/audio-format.js';
+import { FRAME_MS } from '../../src/audio/constants.js';
+import { appendedSamples } from '../fakes/appended-audio.js';
 import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
@@ -34,9 +37,9 @@ afterEach(async () => {
 });
 
 /** The real server on loopback (a remote close must reach it), with the Realtime fake answering. */
-async function start(fakeOptions: Parameters<typeof RealtimeFakeServer.start>[0]): Promise<Running> {
+async function start(fakeOptions: Parameters<typeof RealtimeFakeServer.start>[0], format: RealtimeAudioFormatName): Promise<Running> {
   const fake = await RealtimeFakeServer.start(fakeOptions);
-  const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword' });
+  const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword', REALTIME_AUDIO_FORMAT: format });
   const ended: CallSummary[] = [];
   const bot = await createVoiceBot(config, {
     logger: createLogger('silent'),
@@ -59,8 +62,8 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
   }
 }
 
-describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', () => {
-  it('greets first, streams caller audio as 24 kHz appends, answers the billing turn as billing, and tears down', async () => {
+describe.each(REALTIME_AUDIO_FORMATS)('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake, REALTIME_AUDIO_FORMAT=%s', (format) => {
+  it('greets first, streams caller audio as appends in the wire format, answers the billing turn as billing, and tears down', async () => {
     const fixture = await readFixture(path.join(FIXTURES, 'intent-change-billing-then-cancel.jsonl'));
     const turns = fixture.header.utterances.map((u, i) => ({ userTranscript: u.transcript, reply: { transcript: `Reply ${i + 1}.`, durationMs: 400 } }));
     // Production timing: the transcript (and so the switch) comes 300 ms after the commit, the reply's audio 600 ms.
@@ -69,7 +72,7 @@ describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', (
       transcriptDelayMs: 300,
       firstAudioDelayMs: 600,
       realtimeFactor: 0.25,
-    });
+    }, format);
 
     const result = await runSimulatedCall({
       transport: networkTransport({ connectBaseUrl: r.localUrl }),
@@ -91,15 +94,21 @@ describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', (
     expect(firstCreate).toBeLessThan(firstTranscript);
     expect(result.botAudioMs).toBeGreaterThan(300 + 3 * 400 - 100);
 
-    // Every inbound 20 ms frame became 480 PCM16 samples at 24 kHz. The last few frames before Twilio's stop may
-    // still be queued when the call tears down (the caller is gone), so the count may fall short by those alone.
+    // Every inbound 20 ms frame became one frame of the wire format (160 μ-law samples at 8 kHz, or 480 PCM16 samples
+    // at 24 kHz). The last few frames before Twilio's stop may still be queued when the call tears down (the caller
+    // is gone), so the count may fall short by those alone.
+    const frameSamples = FRAME_MS * serviceSamplesPerMs(format);
     const frames = fixture.lines.filter((l) => l.dir === 'in' && l.msg.event === 'media').length;
-    const appendedSamples = r.fake
-      .clientEvents('input_audio_buffer.append')
-      .reduce((n, e) => n + Buffer.from(String(e.audio), 'base64').length / 2, 0);
-    expect(appendedSamples).toBeGreaterThan((frames - 10) * 480);
-    expect(appendedSamples % 480).toBe(0);
-    expect(appendedSamples).toBeLessThanOrEqual(frames * 480);
+    const appended = appendedSamples(format, r.fake.clientEvents('input_audio_buffer.append'));
+    expect(appended).toBeGreaterThan((frames - 10) * frameSamples);
+    expect(appended % frameSamples).toBe(0);
+    expect(appended).toBeLessThanOrEqual(frames * frameSamples);
+    // Every session.update asked for the configured format both ways.
+    const expectedFormat = format === 'pcmu' ? { type: 'audio/pcmu' } : { type: 'audio/pcm', rate: 24_000 };
+    for (const update of r.fake.clientEvents('session.update')) {
+      const audio = (update.session as { audio: { input: { format: unknown }; output: { format: unknown } } }).audio;
+      expect([audio.input.format, audio.output.format]).toEqual([expectedFormat, expectedFormat]);
+    }
 
     // The intent change reaches the live session as a session.update carrying the specialist's instructions.
     const catalogue = await loadAgentCatalogue();
@@ -150,7 +159,7 @@ describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', (
           { userTranscript: second?.transcript ?? '', reply: { transcript: 'Understood.', durationMs: 400 } },
         ],
       },
-    });
+    }, format);
     const result = await runSimulatedCall({
       transport: networkTransport({ connectBaseUrl: r.localUrl }),
       fixture,
@@ -188,7 +197,7 @@ describe('a whole call: simulated Twilio caller ⇄ server ⇄ Realtime fake', (
 
   it('ends the Twilio stream when the Realtime side drops, so Twilio fetches the fallback TwiML', async () => {
     const fixture = await readFixture(path.join(FIXTURES, 'long-silence.jsonl'));
-    const r = await start({ script: { greeting: { transcript: 'Hello.', durationMs: 300 } } });
+    const r = await start({ script: { greeting: { transcript: 'Hello.', durationMs: 300 } } }, format);
     const call = runSimulatedCall({
       transport: networkTransport({ connectBaseUrl: r.localUrl }),
       fixture,

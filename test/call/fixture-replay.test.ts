@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { replayMismatches } from '../../scripts/sim-caller/replay-expectations.js';
 import type { MarkRecord } from '../../scripts/sim-caller/caller-playback.js';
 import { digitsOfKeypadMessage } from '../../src/actions/keypad.js';
+import { REALTIME_AUDIO_FORMATS } from '../../src/audio/audio-format.js';
 import { createCallRecordStore } from '../../src/records/call-record-store.js';
+import { appendedMs } from '../fakes/appended-audio.js';
 import type { RealtimeFakeServer, WireEvent } from '../../fakes/realtime-server.js';
 import { recordMismatches } from '../records/record-expectations.js';
 import { FIXTURES, replayWithRecords } from '../records/replay-with-records.js';
@@ -31,21 +33,17 @@ function heardOfReplacedReplies(fake: RealtimeFakeServer, marks: readonly MarkRe
   );
 }
 
-/** Milliseconds of caller audio the model received. */
-function appendedMs(fake: RealtimeFakeServer): number {
-  return fake.clientEvents('input_audio_buffer.append').reduce((ms, e) => ms + Buffer.from(String(e.audio), 'base64').length / 2 / 24, 0);
-}
-
-// One call at a time: the replays keep the real model's timing (first audio ~1 s after the turn), and nine calls
-// sharing a 2-core CI machine with the rest of the suite stretch that timing until replies overlap the caller's next
-// words, which the server then rightly handles as barge-ins the fixture does not expect.
-describe('every recorded call replayed through the whole bot (real server, Realtime fake, keyword orchestrator)', () => {
+// One call at a time (both formats in turn): the replays keep the real model's timing (first audio ~1 s after the
+// turn), and nine calls sharing a 2-core CI machine with the rest of the suite stretch that timing until replies
+// overlap the caller's next words, which the server then rightly handles as barge-ins the fixture does not expect.
+describe.each(REALTIME_AUDIO_FORMATS)('every recorded call replayed through the whole bot (real server, Realtime fake, keyword orchestrator), REALTIME_AUDIO_FORMAT=%s', (format) => {
   it.each(FILES)('%s produces what its header expects, and a call record (SQLite file) that matches it', { timeout: 60_000 }, async (file) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'replay-records-'));
     const recordStore = await createCallRecordStore({ dataDir, databaseUrl: undefined });
     try {
       await replayWithRecords(file, {
         recordStore,
+        env: { REALTIME_AUDIO_FORMAT: format },
         check: ({ fixture, result, summary, record, fake, bot }) => {
           // Clean teardown: the call ended once, the Realtime socket is closed, nothing is left in the manager.
           expect(bot.calls.activeCalls).toBe(0);
@@ -61,7 +59,7 @@ describe('every recorded call replayed through the whole bot (real server, Realt
               reroutes: summary?.reroutes,
               reroutedHeardMs: heardOfReplacedReplies(fake, result.marks),
               inbound: fixture.lines,
-              appendedMs: appendedMs(fake),
+              appendedMs: appendedMs(format, fake.clientEvents('input_audio_buffer.append')),
             }),
           ).toEqual([]);
           // Every clear the caller received was a barge-in or a re-route the server handled, and no event was rejected.

@@ -7,6 +7,9 @@
  * Latency of a frame = when the Realtime fake had received that frame's samples (cumulative appended samples of the
  * call's connection) minus when the simulated Twilio sent it.
  */
+import { DEFAULT_REALTIME_AUDIO_FORMAT, serviceSamplesPerMs } from '../../src/audio/audio-format.js';
+import { FRAME_MS } from '../../src/audio/constants.js';
+import { appendSamples } from '../fakes/appended-audio.js';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { setPriority } from 'node:os';
@@ -23,7 +26,8 @@ const PUBLIC_BASE_URL = 'https://bot.example.test';
 const AUTH_TOKEN = 'f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1';
 const CALLS = 3;
 const ROUNDS = 3;
-const SAMPLES_PER_FRAME = 480;
+/** Samples of one 20 ms caller frame on the Realtime wire in the default format. */
+const SAMPLES_PER_FRAME = FRAME_MS * serviceSamplesPerMs(DEFAULT_REALTIME_AUDIO_FORMAT);
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -36,7 +40,7 @@ function latencies(fake: RealtimeFakeServer, drivers: readonly TwilioDriver[], f
   drivers.forEach((driver, connection) => {
     const appends = fake.clientRecords().filter((r) => r.connection === connection && r.event.type === 'input_audio_buffer.append');
     let cumulative = 0;
-    const arrivals = appends.map((r) => ({ atMs: r.atMs, samples: (cumulative += Buffer.from(String(r.event.audio), 'base64').length / 2) }));
+    const arrivals = appends.map((r) => ({ atMs: r.atMs, samples: (cumulative += appendSamples(DEFAULT_REALTIME_AUDIO_FORMAT, String(r.event.audio))) }));
     let a = 0;
     driver.frameSentAt.forEach((sentAt, frame) => {
       if (sentAt < fromMs || sentAt >= toMs) return;

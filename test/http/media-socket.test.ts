@@ -1,8 +1,14 @@
+import { DEFAULT_REALTIME_AUDIO_FORMAT, serviceSamplesPerMs } from '../../src/audio/audio-format.js';
+import { FRAME_MS } from '../../src/audio/constants.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { muLawEncode } from '../../src/audio/mulaw.js';
 import { twilioSignature, wire } from '../telephony/fakes.js';
 import { createTestApp, signUpgrade, waitFor, type TestApp } from './helpers.js';
+
+/** The service's PCM rate in the default wire format (testConfig sets none), per ms and per 20 ms frame. */
+const SAMPLES_PER_MS = serviceSamplesPerMs(DEFAULT_REALTIME_AUDIO_FORMAT);
+const FRAME_SAMPLES = FRAME_MS * SAMPLES_PER_MS;
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -71,7 +77,7 @@ describe('GET /twilio/media', () => {
     expect(stream.start.callSid).toBe('CA1');
     expect(stream.transport.streamSid).toBe('MZ1');
 
-    stream.transport.sendAudio('item_a', new Int16Array(80 * 24).fill(1000));
+    stream.transport.sendAudio('item_a', new Int16Array(80 * SAMPLES_PER_MS).fill(1000));
     await waitFor(() => client.received.length === 2, 'outbound media and mark');
     expect(client.received.map((m) => m.event)).toEqual(['media', 'mark']);
     expect(client.received[1]).toEqual({ event: 'mark', streamSid: 'MZ1', mark: { name: 'g0:item_a:80' } });
@@ -84,7 +90,7 @@ describe('GET /twilio/media', () => {
     send(client, wire.dtmf({ streamSid: 'MZ1', sequenceNumber: seq++, digit: '4' }));
     send(client, wire.stop({ streamSid: 'MZ1', callSid: 'CA1', sequenceNumber: seq++ }));
     await waitFor(() => stream.events.includes('inbound-ended'), 'inbound end');
-    expect(stream.samples).toBe(10 * 480);
+    expect(stream.samples).toBe(10 * FRAME_SAMPLES);
     expect(stream.events).toEqual(['mark:g0:item_a:80', 'dtmf:4', 'stop', 'inbound-ended']);
     expect(stream.transport.isAudible()).toBe(false);
     client.ws.close();
@@ -176,7 +182,7 @@ describe('GET /twilio/media', () => {
     send(client, wire.media({ streamSid: 'MZ1', sequenceNumber: 3, chunk: 1, timestampMs: 52, bytes: frame(0) }));
     const stream = app.handler.streams[0];
     if (!stream) throw new Error('no stream');
-    await waitFor(() => stream.samples === 480, 'frame after the flood');
+    await waitFor(() => stream.samples === FRAME_SAMPLES, 'frame after the flood');
     expect(stream.transport.stats().malformedMessages).toBe(500);
     expect(client.closed.code).toBeUndefined();
   });
@@ -192,9 +198,9 @@ describe('GET /twilio/media', () => {
     startStream(b, { streamSid: 'MZb', callSid: 'CAb', token: tokenB });
     await waitFor(() => app.handler.streams.length === 2, 'both streams');
     const byCall = new Map(app.handler.streams.map((s) => [s.start.callSid, s]));
-    byCall.get('CAa')?.transport.sendAudio('item_a', new Int16Array(80 * 24));
+    byCall.get('CAa')?.transport.sendAudio('item_a', new Int16Array(80 * SAMPLES_PER_MS));
     send(b, wire.media({ streamSid: 'MZb', sequenceNumber: 3, chunk: 1, timestampMs: 52, bytes: frame(0) }));
-    await waitFor(() => a.received.length === 2 && byCall.get('CAb')?.samples === 480, 'traffic');
+    await waitFor(() => a.received.length === 2 && byCall.get('CAb')?.samples === FRAME_SAMPLES, 'traffic');
     expect(b.received).toEqual([]);
     expect(byCall.get('CAa')?.samples).toBe(0);
     byCall.get('CAb')?.transport.close('test');

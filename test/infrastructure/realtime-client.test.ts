@@ -1,3 +1,5 @@
+import type { RealtimeAudioFormatName } from '../../src/audio/audio-format.js';
+import { muLawEncode } from '../../src/audio/mulaw.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RealtimeClient } from '../../src/infrastructure/openai-realtime/realtime-client.js';
 import type { RealtimeClientEvent } from '../../src/infrastructure/realtime-client-events.js';
@@ -16,13 +18,15 @@ describe('RealtimeClient against the fake Realtime server', () => {
   let server: RealtimeFakeServer | undefined;
   let client: RealtimeClient | undefined;
 
-  async function open(script: FakeScript = {}, realtimeFactor = 0): Promise<{ events: RealtimeClientEvent[] }> {
+  /** The 24 kHz (`pcm16`) client unless a test asks for `pcmu` (its own tests below). */
+  async function open(script: FakeScript = {}, realtimeFactor = 0, audioFormat: RealtimeAudioFormatName = 'pcm16'): Promise<{ events: RealtimeClientEvent[] }> {
     server = await RealtimeFakeServer.start({ script, realtimeFactor });
     client = new RealtimeClient({
       name: 'receptionist',
       instructions: 'Greet callers.',
       model: 'gpt-realtime',
       voice: 'marin',
+      audioFormat,
       url: server.url,
       logger: createLogger('silent'),
     });
@@ -52,6 +56,30 @@ describe('RealtimeClient against the fake Realtime server', () => {
     expect(last.audio.output.voice).toBe('marin');
     expect(last.audio.input.turn_detection).toMatchObject({ type: 'server_vad', interrupt_response: false, create_response: true });
     expect(server!.totalConnections).toBe(1);
+  });
+
+  it('pcmu: asks for audio/pcmu both ways in every session.update, appends μ-law of the 8 kHz PCM, decodes deltas to 8 kHz', async () => {
+    const { events } = await open({ greeting: { transcript: 'Hello there', durationMs: 300 } }, 0, 'pcmu');
+    await client!.updateInstructions('You are billing.');
+    await vi.waitFor(() => expect(server!.serverEvents('session.updated')).toHaveLength(2));
+    for (const update of server!.clientEvents('session.update')) {
+      expect(audioFormats(update)).toEqual({ input: { type: 'audio/pcmu' }, output: { type: 'audio/pcmu' } });
+    }
+    // One second of caller audio at 8 kHz: 50 appends of 160 μ-law bytes, exactly the G.711 encoding of the input.
+    const pcm8k = new Int16Array(8000);
+    for (let i = 0; i < pcm8k.length; i++) pcm8k[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000));
+    for (let i = 0; i < pcm8k.length; i += 160) client!.sendRequest(pcm8k.subarray(i, i + 160));
+    await vi.waitFor(() => expect(server!.clientEvents('input_audio_buffer.append')).toHaveLength(50));
+    const wire = Buffer.concat(server!.clientEvents('input_audio_buffer.append').map((e) => Buffer.from(e.audio as string, 'base64')));
+    expect(wire.length).toBe(8000);
+    expect(Buffer.compare(wire, Buffer.from(muLawEncode(pcm8k)))).toBe(0);
+    // 300 ms of reply audio arrives as 2,400 samples at 8 kHz, and the item's length is counted at 8 samples/ms.
+    client!.createResponse();
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'response_done')).toBe(true));
+    const audio = events.filter((e) => e.type === 'audio');
+    expect(audio.reduce((n, e) => n + e.pcm.length, 0)).toBe(300 * 8);
+    expect(client!.receivedAudioMs(audio[0]!.itemId)).toBe(300);
+    expect(client!.truncate(audio[0]!.itemId, 1_000)).toBe(300);
   });
 
   it('appends PCM with exactly the duration it was given', async () => {

@@ -37,7 +37,7 @@ describe('RealtimeWebSocket', () => {
   async function connect(): Promise<{ client: RealtimeWebSocket; peer: ServerSocket; received: string[] }> {
     const server = await startServer();
     cleanups.push(server.close);
-    const client = new RealtimeWebSocket(server.url, { Authorization: 'Bearer test' });
+    const client = new RealtimeWebSocket(server.url, { Authorization: 'Bearer test' }, 'pcm16');
     cleanups.push(() => client.terminate());
     await once(client, 'open');
     return { client, peer: await server.peer, received: server.received };

@@ -87,9 +87,10 @@ describe('RealtimeService against the fake Realtime server', () => {
       TWILIO_AUTH_TOKEN: 'f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5',
       OPENAI_REALTIME_URL: server.url,
       OPENAI_VOICE: 'marin',
+      REALTIME_AUDIO_FORMAT: 'pcm16',
     });
     const client = createRealtimeClient(realtimeClientOptionsFrom(processConfig, { name: 'receptionist', instructions: config.initialInstruction, logger }));
-    const service = new RealtimeService(config, orchestrator, { client, playback, logger, callSid: 'CA123' });
+    const service = new RealtimeService(config, orchestrator, { client, playback, logger, callSid: 'CA123', audioFormat: processConfig.openai.realtimeAudioFormat });
     const events: ServiceEvent[] = [];
     service.on((e) => events.push(e));
     await service.connect();

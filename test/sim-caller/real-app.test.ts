@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { injectTransport } from '../../scripts/sim-caller/inject-transport.js';
 import { runSimulatedCall } from '../../scripts/sim-caller/sim-caller.js';
+import { REALTIME_AUDIO_FORMATS, serviceSampleRateHz, type RealtimeAudioFormatName } from '../../src/audio/audio-format.js';
+import { FRAME_MS } from '../../src/audio/constants.js';
 import { loadConfig } from '../../src/config.js';
 import { readFixture } from '../../src/fixtures/call-fixture.js';
 import { callRecordingDecorator } from '../../src/fixtures/recording-media-socket.js';
@@ -17,10 +19,11 @@ const AUTH_TOKEN = 'a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0';
 const FIXTURES = path.resolve('test/fixtures/calls');
 const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).sort();
 
-/** A loud 24 kHz tone standing in for the bot's speech. */
-function botSpeech(ms: number): Int16Array {
-  const pcm = new Int16Array(ms * 24);
-  for (let i = 0; i < pcm.length; i += 1) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24_000));
+/** A loud tone at the service's rate for `format`, standing in for the bot's speech. */
+function botSpeech(format: RealtimeAudioFormatName, ms: number): Int16Array {
+  const rateHz = serviceSampleRateHz(format);
+  const pcm = new Int16Array((ms * rateHz) / 1000);
+  for (let i = 0; i < pcm.length; i += 1) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rateHz));
   return pcm;
 }
 
@@ -40,7 +43,7 @@ interface HandlerRecord {
  * A recording call handler: the bot greets with one second of audio, answers each DTMF digit with `clear`
  * (as barge-in would), and optionally ends the call itself after `hangUpAfterDigits` digits.
  */
-function recordingHandler(options: { hangUpAfterDigits?: number } = {}): { handler: CallHandler; record: HandlerRecord; done: Promise<void> } {
+function recordingHandler(format: RealtimeAudioFormatName, options: { hangUpAfterDigits?: number } = {}): { handler: CallHandler; record: HandlerRecord; done: Promise<void> } {
   const record: HandlerRecord = { answered: [], starts: [], digits: '', stops: 0, closed: [], inboundSamples: 0, marks: [], statuses: [] };
   let finished: () => void = () => {};
   // Resolves when the socket is gone on the server side, the last thing a call's teardown sees.
@@ -60,7 +63,7 @@ function recordingHandler(options: { hangUpAfterDigits?: number } = {}): { handl
         record.closed.push(closed);
         finished();
       });
-      transport.sendAudio('greeting', botSpeech(1000));
+      transport.sendAudio('greeting', botSpeech(format, 1000));
       transport.endItem('greeting');
       void (async () => {
         for await (const chunk of transport.inboundAudio()) record.inboundSamples += chunk.length;
@@ -77,20 +80,20 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-async function appWith(handler: CallHandler, recordCallsDir?: string): Promise<FastifyInstance> {
-  const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: 'ws://127.0.0.1:9' });
+async function appWith(format: RealtimeAudioFormatName, handler: CallHandler, recordCallsDir?: string): Promise<FastifyInstance> {
+  const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: 'ws://127.0.0.1:9', REALTIME_AUDIO_FORMAT: format });
   const decorateMediaSocket = callRecordingDecorator({ recordCallsDir });
   const app = await buildApp({ config, logger: createLogger('silent'), callHandler: handler, ...(decorateMediaSocket ? { decorateMediaSocket } : {}) });
   apps.push(app);
   return app;
 }
 
-describe('simulated caller against the real app', () => {
+describe.each(REALTIME_AUDIO_FORMATS)('simulated caller against the real app, REALTIME_AUDIO_FORMAT=%s', (format) => {
   describe.each(FILES)('replaying %s', (file) => {
     it('delivers the call to the handler as the fixture says: token, audio, digits, teardown', async () => {
       const fixture = await readFixture(path.join(FIXTURES, file));
-      const { handler, record, done } = recordingHandler();
-      const app = await appWith(handler);
+      const { handler, record, done } = recordingHandler(format);
+      const app = await appWith(format, handler);
       const result = await runSimulatedCall({ transport: injectTransport(app), fixture, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
       await done;
       expect(record.answered.map((c) => c.callSid)).toEqual([result.callSid]);
@@ -101,9 +104,11 @@ describe('simulated caller against the real app', () => {
       expect(record.stops).toBe(1);
       expect(record.closed).toHaveLength(1);
       const frames = fixture.lines.filter((l) => l.msg.event === 'media').length;
-      // Every 20 ms frame reaches the call as 480 samples at 24 kHz (the upsampler may hold back a few).
-      expect(record.inboundSamples).toBeGreaterThan(frames * 480 - 480);
-      expect(record.inboundSamples).toBeLessThanOrEqual(frames * 480);
+      // Every 20 ms frame reaches the call as one frame at the service's rate (160 samples at 8 kHz for pcmu, 480 at
+      // 24 kHz for pcm16, where the upsampler may hold back a few).
+      const frameSamples = (FRAME_MS * serviceSampleRateHz(format)) / 1000;
+      expect(record.inboundSamples).toBeGreaterThan(frames * frameSamples - frameSamples);
+      expect(record.inboundSamples).toBeLessThanOrEqual(frames * frameSamples);
       expect(record.statuses.map((s) => s.callStatus)).toContain('completed');
       expect(result.botAudioMs).toBeGreaterThan(900);
     });
@@ -111,8 +116,8 @@ describe('simulated caller against the real app', () => {
 
   it('echoes the bot audio marks and flushes them on clear, which the transport sees as mark events', async () => {
     const fixture = await readFixture(path.join(FIXTURES, 'dtmf-account-number.jsonl'));
-    const { handler, record, done } = recordingHandler({ hangUpAfterDigits: 2 });
-    const app = await appWith(handler);
+    const { handler, record, done } = recordingHandler(format, { hangUpAfterDigits: 2 });
+    const app = await appWith(format, handler);
     // Speed 4 keeps the keys 85 ms apart: at 40 (8.5 ms) a loaded machine could deliver the third key before the
     // hang-up after the second closed the stream.
     const result = await runSimulatedCall({ transport: injectTransport(app), fixture, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 4 });
@@ -130,8 +135,8 @@ describe('simulated caller against the real app', () => {
   it('records a live call as a redacted fixture that replays like the original', async () => {
     const source = await readFixture(path.join(FIXTURES, 'dtmf-account-number.jsonl'));
     const dir = mkdtempSync(path.join(tmpdir(), 'recorded-calls-'));
-    const first = recordingHandler();
-    const app = await appWith(first.handler, dir);
+    const first = recordingHandler(format);
+    const app = await appWith(format, first.handler, dir);
     const original = await runSimulatedCall({ transport: injectTransport(app), fixture: source, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
     await first.done;
     await expect.poll(() => readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
@@ -148,8 +153,8 @@ describe('simulated caller against the real app', () => {
     expect(recorded.lines.some((l) => l.dir === 'out' && l.msg.event === 'media')).toBe(true);
     expect(recorded.lines.some((l) => l.dir === 'in' && l.msg.event === 'mark')).toBe(true);
 
-    const second = recordingHandler();
-    const replayApp = await appWith(second.handler);
+    const second = recordingHandler(format);
+    const replayApp = await appWith(format, second.handler);
     const replay = await runSimulatedCall({ transport: injectTransport(replayApp), fixture: recorded, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, speed: 40 });
     await second.done;
     expect(second.record.digits).toBe('4821#');

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { muLawEncode } from '../../src/audio/mulaw.js';
+import { muLawDecode, muLawEncode } from '../../src/audio/mulaw.js';
 import { TwilioMediaTransport, type TwilioMediaTransportOptions } from '../../src/telephony/media-transport.js';
 import { captureLogger, FakeClock, FakeMediaSocket, wire } from './fakes.js';
 
 const SID = 'MZaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const CALL = 'CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 
+/** The 24 kHz path (`pcm16`) unless a test asks for another format; the `pcmu` path has its own tests below. */
 function setup(overrides: Partial<TwilioMediaTransportOptions> = {}) {
   const socket = new FakeMediaSocket();
   const clock = new FakeClock();
   const { logger, lines } = captureLogger();
-  const transport = new TwilioMediaTransport({ socket, streamSid: SID, logger, clock, ...overrides });
+  const transport = new TwilioMediaTransport({ socket, streamSid: SID, logger, clock, audioFormat: 'pcm16', ...overrides });
   return { socket, clock, transport, lines };
 }
 
@@ -377,5 +378,31 @@ describe('TwilioMediaTransport under a flood of peer-triggered lines', () => {
     const counted = new Map<string, number>();
     for (const l of lines.slice(before)) if (typeof l.occurrences === 'number') counted.set(String(l.msg), l.occurrences);
     expect([...counted.values()].reduce((a, b) => a + b, 0)).toBe(2_000);
+  });
+});
+
+describe('TwilioMediaTransport with REALTIME_AUDIO_FORMAT=pcmu (service PCM at 8 kHz, no resampling)', () => {
+  it('hands the service each frame decoded to 160 samples at 8 kHz, bit for bit the G.711 decoding, and a 100 ms join of 800', async () => {
+    const { socket, transport } = setup({ audioFormat: 'pcmu' });
+    const frames = Array.from({ length: 5 }, (_, i) => toneFrame(i));
+    frames.forEach((bytes, i) => socket.receive(wire.media({ streamSid: SID, sequenceNumber: i + 2, chunk: i + 1, timestampMs: 52 + 20 * i, bytes })));
+    socket.receive(wire.stop({ streamSid: SID, callSid: CALL, sequenceNumber: 7 }));
+    const chunks = await drain(transport.inboundAudio());
+    expect(chunks.map((c) => c.length)).toEqual([800]);
+    const expected = muLawDecode(Uint8Array.from(frames.flatMap((f) => [...f])));
+    expect([...(chunks[0] as Int16Array)]).toEqual([...expected]);
+  });
+
+  it('sends 8 kHz PCM as 80 ms media chunks whose μ-law is the exact encoding, with marks at the ms positions', () => {
+    const { socket, transport } = setup({ audioFormat: 'pcmu' });
+    const pcm = muLawDecode(toneFrame(0, 1280)); // 160 ms at 8 kHz, values exactly representable in μ-law
+    transport.sendAudio('item_a', pcm);
+    transport.endItem('item_a');
+    expect(mediaBytes(socket)).toEqual([640, 640]);
+    expect(marks(socket)).toEqual(['g0:item_a:80', 'g0:item_a:160']);
+    const sent = Buffer.concat(
+      socket.sentJson().flatMap((m) => (m.event === 'media' ? [Buffer.from((m.media as { payload: string }).payload, 'base64')] : [])),
+    );
+    expect(Buffer.compare(sent, Buffer.from(muLawEncode(pcm)))).toBe(0);
   });
 });

@@ -18,13 +18,22 @@ import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunReque
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CALLER_FILE = path.join(ROOT, 'scripts/bench/load/caller-process.ts');
-const SERVER_FILES = {
-  ours: path.join(ROOT, 'src/main.ts'),
-  official: path.join(ROOT, 'scripts/bench/official-bridge/server.ts'),
+/**
+ * The bridges a rung can load: ours in each Realtime wire format, the official Agents-SDK example, and the bare
+ * μ-law relay (`scripts/bench/bare-relay/`), the transport floor on this machine.
+ */
+const SERVERS = {
+  ours: { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
+  'ours-pcm16': { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcm16' } },
+  official: { file: path.join(ROOT, 'scripts/bench/official-bridge/server.ts'), env: {} },
+  floor: { file: path.join(ROOT, 'scripts/bench/bare-relay/server.ts'), env: {} },
 } as const;
 
 /** Which bridge a rung loads. */
-export type ServerKind = keyof typeof SERVER_FILES;
+export type ServerKind = keyof typeof SERVERS;
+
+/** Every server kind, in the order a run loads them. */
+export const SERVER_KINDS = Object.keys(SERVERS) as ServerKind[];
 
 const PUBLIC_BASE_URL = 'https://bench.invalid';
 const AUTH_TOKEN = 'be0be0be0be0be0be0be0be0be0be0be';
@@ -192,8 +201,9 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
   let errorLines = 0;
   const errorSamples: string[] = [];
   const warnSamples: string[] = [];
-  const server = spawnTsx(SERVER_FILES[options.server], {
+  const server = spawnTsx(SERVERS[options.server].file, {
     env: {
+      ...SERVERS[options.server].env,
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_BASE_URL,

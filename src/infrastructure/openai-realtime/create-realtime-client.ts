@@ -19,13 +19,14 @@ export interface RealtimeCallSettings {
   readonly logger: Logger;
 }
 
-/** The client options for one call: `config.openai` (model, voice, key, url) and `config.liveness` deadlines. */
+/** The client options for one call: `config.openai` (model, voice, wire audio format, key, url) and `config.liveness` deadlines. */
 export function realtimeClientOptionsFrom(config: Pick<Config, 'openai' | 'liveness'>, call: RealtimeCallSettings): RealtimeClientOptions {
   return {
     name: call.name,
     instructions: call.instructions,
     model: config.openai.realtimeModel,
     voice: config.openai.voice,
+    audioFormat: config.openai.realtimeAudioFormat,
     apiKey: config.openai.apiKey,
     url: config.openai.realtimeUrl,
     connectTimeoutMs: config.liveness.realtimeConnectTimeoutMs,

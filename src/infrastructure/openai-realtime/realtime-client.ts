@@ -18,7 +18,7 @@ import type {
   ResponseRequest,
   SendResult,
 } from '../realtime-client-events.js';
-import { PCM24K_SAMPLES_PER_MS } from '../../audio/constants.js';
+import { DEFAULT_REALTIME_AUDIO_FORMAT, serviceSamplesPerMs, type RealtimeAudioFormatName } from '../../audio/audio-format.js';
 import { buildSessionConfig, type TurnDetectionSettings } from './realtime-session-config.js';
 import { startHeartbeat } from './realtime-heartbeat.js';
 import { ControlledRealtimeTransport } from './realtime-transport.js';
@@ -49,6 +49,11 @@ export interface RealtimeClientOptions {
   readonly logger: Logger;
   readonly turnDetection?: TurnDetectionSettings | undefined;
   readonly transcriptionModel?: string | undefined;
+  /**
+   * The wire audio format both ways, in every `session.update` (`config.openai.realtimeAudioFormat`; default `pcmu`).
+   * The client's PCM is 8 kHz for `pcmu` (encoded to μ-law for appends, deltas decoded) and 24 kHz for `pcm16`.
+   */
+  readonly audioFormat?: RealtimeAudioFormatName | undefined;
   /** `connect()` fails after this long (an upgrade never answered, a socket that never opens). */
   readonly connectTimeoutMs?: number | undefined;
   /** A ping is sent this long after the last pong. */
@@ -75,6 +80,9 @@ export class RealtimeClient implements RealtimeClientLike {
   private readonly listeners: Listeners<RealtimeClientEvent>;
   private readonly receivedSamples = new Map<string, number>();
   private readonly partialTranscripts = new Map<string, string>();
+  private readonly audioFormat: RealtimeAudioFormatName;
+  /** PCM16 samples per millisecond of the client's audio (the wire format's rate). */
+  private readonly samplesPerMs: number;
   private transport: ControlledRealtimeTransport | undefined;
   private session: RealtimeSession | undefined;
   private socket: WebSocket | undefined;
@@ -99,6 +107,8 @@ export class RealtimeClient implements RealtimeClientLike {
       this.log.error({ err, eventType: event.type }, 'realtime client listener failed'),
     );
     this.instructions = options.instructions;
+    this.audioFormat = options.audioFormat ?? DEFAULT_REALTIME_AUDIO_FORMAT;
+    this.samplesPerMs = serviceSamplesPerMs(this.audioFormat);
     this.openOutcome = new Promise<boolean>((resolve) => {
       this.settleOpen = resolve;
     });
@@ -113,12 +123,13 @@ export class RealtimeClient implements RealtimeClientLike {
     const apiKey = this.options.apiKey ?? (this.options.url ? LOCAL_SERVER_API_KEY : undefined);
     if (!apiKey) throw new ConfigError('RealtimeClient needs an OpenAI API key (or a url of a local Realtime server)');
     this.state = 'connecting';
-    const transport = new ControlledRealtimeTransport();
+    const transport = new ControlledRealtimeTransport(this.audioFormat);
     const session = new RealtimeSession(this.buildAgent(this.instructions), {
       transport,
       model: this.options.model,
       config: buildSessionConfig({
         voice: this.options.voice,
+        audioFormat: this.audioFormat,
         turnDetection: this.options.turnDetection,
         transcriptionModel: this.options.transcriptionModel,
       }),
@@ -231,7 +242,7 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   /**
-   * PCM16 24 kHz is appended as is; a string becomes a user text message followed by `response.create`. Before the
+   * PCM16 (8 kHz for `pcmu`, 24 kHz for `pcm16`) is appended in the wire format; a string becomes a user text message followed by `response.create`. Before the
    * session is open a string is queued (sent in order on open) and audio is not delivered: caller audio from before
    * the session existed would reach the model late, as a turn out of time.
    */
@@ -349,7 +360,7 @@ export class RealtimeClient implements RealtimeClientLike {
   }
 
   receivedAudioMs(itemId: string): number {
-    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / PCM24K_SAMPLES_PER_MS);
+    return Math.floor((this.receivedSamples.get(itemId) ?? 0) / this.samplesPerMs);
   }
 
   on(listener: RealtimeClientListener): () => void {

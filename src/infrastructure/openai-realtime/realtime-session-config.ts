@@ -4,10 +4,18 @@
  * full snapshot: formats, VAD and voice can never fall back to SDK defaults mid-call.
  */
 import type { RealtimeSessionConfig, RealtimeAudioFormat } from '@openai/agents-realtime';
-import { REALTIME_SAMPLE_RATE_HZ } from '../../audio/constants.js';
+import { REALTIME_PCM16_SAMPLE_RATE_HZ, type RealtimeAudioFormatName } from '../../audio/audio-format.js';
 
-/** The audio format used both ways, stated explicitly instead of relying on the SDK's default. */
-export const REALTIME_PCM_FORMAT: RealtimeAudioFormat = { type: 'audio/pcm', rate: REALTIME_SAMPLE_RATE_HZ };
+/** `audio/pcm` is PCM16 little-endian mono at 24 000 Hz only (protocols.md). */
+export const REALTIME_PCM_FORMAT: RealtimeAudioFormat = { type: 'audio/pcm', rate: REALTIME_PCM16_SAMPLE_RATE_HZ };
+
+/** `audio/pcmu` is raw G.711 μ-law at 8 kHz (protocols.md); it carries no rate. */
+export const REALTIME_PCMU_FORMAT: RealtimeAudioFormat = { type: 'audio/pcmu' };
+
+/** The session's audio format (both ways) for a wire format name, stated explicitly instead of the SDK's default. */
+export function realtimeAudioFormat(format: RealtimeAudioFormatName): RealtimeAudioFormat {
+  return format === 'pcmu' ? REALTIME_PCMU_FORMAT : REALTIME_PCM_FORMAT;
+}
 
 /** Server VAD settings in the SDK's camelCase form (it converts them to the wire's snake_case). */
 export interface TurnDetectionSettings {
@@ -41,24 +49,27 @@ export const DEFAULT_TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 /** Inputs of the session snapshot. */
 export interface SessionConfigInput {
   readonly voice: string;
+  /** The wire format both ways (`audio/pcmu` or `audio/pcm` at 24 kHz). */
+  readonly audioFormat: RealtimeAudioFormatName;
   readonly turnDetection?: TurnDetectionSettings | undefined;
   readonly transcriptionModel?: string | undefined;
 }
 
 /** Builds the `config` option of `RealtimeSession`: audio formats, VAD, transcription and voice, all explicit. */
 export function buildSessionConfig(input: SessionConfigInput): Partial<RealtimeSessionConfig> {
+  const format = realtimeAudioFormat(input.audioFormat);
   return {
     outputModalities: ['audio'],
     audio: {
       input: {
-        format: REALTIME_PCM_FORMAT,
+        format,
         transcription: { model: input.transcriptionModel ?? DEFAULT_TRANSCRIPTION_MODEL },
         turnDetection: { ...(input.turnDetection ?? DEFAULT_TURN_DETECTION) },
         // A handset microphone is close to the mouth.
         noiseReduction: { type: 'near_field' },
       },
       output: {
-        format: REALTIME_PCM_FORMAT,
+        format,
         voice: input.voice,
       },
     },

@@ -16,17 +16,23 @@
  * Appends are written straight to the socket.
  */
 import { OpenAIRealtimeWebSocket, type OpenAIRealtimeWebSocketOptions } from '@openai/agents-realtime';
+import type { RealtimeAudioFormatName } from '../../audio/audio-format.js';
 import { RealtimeWebSocket } from './realtime-websocket.js';
 
-/** Receives each decoded output-audio delta (PCM16 24 kHz) with the conversation item it belongs to. */
+/** Receives each decoded output-audio delta (PCM16 at the format's rate) with the conversation item it belongs to. */
 export type TransportAudioSink = (itemId: string, responseId: string, pcm: Int16Array) => void;
 
 /** `OpenAIRealtimeWebSocket` without automatic interruption or tracing updates, with item-tagged audio. */
 export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
   private audioSink: TransportAudioSink | undefined;
   private socket: RealtimeWebSocket | undefined;
+  private readonly audioFormat: RealtimeAudioFormatName;
 
-  constructor(options: Omit<OpenAIRealtimeWebSocketOptions, 'createWebSocket' | 'skipOpenEventListeners'> = {}) {
+  /** `audioFormat` is the wire format the session's `session.update`s ask for, both ways. */
+  constructor(
+    audioFormat: RealtimeAudioFormatName,
+    options: Omit<OpenAIRealtimeWebSocketOptions, 'createWebSocket' | 'skipOpenEventListeners'> = {},
+  ) {
     const opened: { transport?: ControlledRealtimeTransport } = {};
     super({
       ...options,
@@ -34,14 +40,15 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
       createWebSocket: async ({ url, apiKey }) => (opened.transport as ControlledRealtimeTransport).openSocket(url, apiKey),
     });
     opened.transport = this;
+    this.audioFormat = audioFormat;
   }
 
-  /** Sets where decoded audio goes (PCM16 24 kHz with its item and response ids); undefined drops deltas. */
+  /** Sets where decoded audio goes (PCM16 at the format's rate with its item and response ids); undefined drops deltas. */
   setAudioSink(sink: TransportAudioSink | undefined): void {
     this.audioSink = sink;
   }
 
-  /** Appends PCM16 24 kHz to the input buffer; false (nothing sent, nothing thrown) when the socket is not open. */
+  /** Appends PCM16 (at the format's rate, encoded to the wire format) to the input buffer; false (nothing sent, nothing thrown) when the socket is not open. */
   appendAudio(pcm: Int16Array): boolean {
     return this.status === 'connected' && this.socket !== undefined && this.socket.appendAudio(pcm);
   }
@@ -71,7 +78,7 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
 
   /** The SDK's default socket, as a `RealtimeWebSocket` whose deltas go to the sink. */
   private openSocket(url: string, apiKey: string): RealtimeWebSocket {
-    const socket = new RealtimeWebSocket(url, { Authorization: `Bearer ${apiKey}`, ...this.getCommonRequestHeaders() });
+    const socket = new RealtimeWebSocket(url, { Authorization: `Bearer ${apiKey}`, ...this.getCommonRequestHeaders() }, this.audioFormat);
     socket.setOutputAudioHandler((itemId, responseId, pcm) => this.audioSink?.(itemId, responseId, pcm));
     this.socket = socket;
     return socket;

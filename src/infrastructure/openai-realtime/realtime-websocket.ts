@@ -15,8 +15,10 @@
  * bytes it saves on a call's bandwidth.
  */
 import WebSocket from 'ws';
+import type { RealtimeAudioFormatName } from '../../audio/audio-format.js';
+import { decodeWireAudio, encodeWireAudioBase64 } from '../../audio/realtime-wire-codec.js';
 
-/** Receives each output-audio delta's PCM16 (24 kHz mono) with the item and response it belongs to. */
+/** Receives each output-audio delta's PCM16 (mono, at the format's rate) with the item and response it belongs to. */
 export type OutputAudioHandler = (itemId: string, responseId: string, pcm: Int16Array) => void;
 
 /** The quoted event type: a message that does not contain it is not a delta, without parsing it. */
@@ -28,9 +30,12 @@ const APPEND_SUFFIX = '"}';
 /** A `ws` client socket that routes output-audio deltas past the SDK (see the file comment). */
 export class RealtimeWebSocket extends WebSocket {
   #onOutputAudio: OutputAudioHandler | undefined;
+  /** The session's wire audio format both ways (what its `session.update`s ask for). */
+  readonly audioFormat: RealtimeAudioFormatName;
 
-  constructor(url: string, headers: Readonly<Record<string, string>>) {
+  constructor(url: string, headers: Readonly<Record<string, string>>, audioFormat: RealtimeAudioFormatName) {
     super(url, { headers: { ...headers }, perMessageDeflate: false });
+    this.audioFormat = audioFormat;
   }
 
   /** Sets where deltas go; without a handler every message goes to the SDK as usual. */
@@ -39,12 +44,12 @@ export class RealtimeWebSocket extends WebSocket {
   }
 
   /**
-   * Sends one `input_audio_buffer.append` with the PCM16 (24 kHz mono) as base64. Returns false (nothing sent) when
+   * Sends one `input_audio_buffer.append` with the PCM16 (mono, at the format's rate) encoded in the wire format. Returns false (nothing sent) when
    * the socket is not open; empty audio needs no append and counts as sent.
    */
   appendAudio(pcm: Int16Array): boolean {
     if (this.readyState !== WebSocket.OPEN) return false;
-    if (pcm.length > 0) this.send(formatAppendMessage(pcm));
+    if (pcm.length > 0) this.send(formatAppendMessage(pcm, this.audioFormat));
     return true;
   }
 
@@ -55,7 +60,7 @@ export class RealtimeWebSocket extends WebSocket {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     const handler = this.#onOutputAudio;
     if (event === 'message' && handler !== undefined && Buffer.isBuffer(args[0])) {
-      const delta = parseOutputAudioDelta(args[0]);
+      const delta = parseOutputAudioDelta(args[0], this.audioFormat);
       if (delta !== undefined) {
         handler(delta.itemId, delta.responseId, delta.pcm);
         return true;
@@ -69,17 +74,17 @@ export class RealtimeWebSocket extends WebSocket {
 export interface OutputAudioDelta {
   readonly itemId: string;
   readonly responseId: string;
-  /** PCM16 24 kHz mono. */
+  /** PCM16 mono at the format's rate (8 kHz for `pcmu`, 24 kHz for `pcm16`). */
   readonly pcm: Int16Array;
 }
 
-/** `input_audio_buffer.append` for PCM16 24 kHz mono, as the exact JSON text sent. */
-export function formatAppendMessage(pcm: Int16Array): string {
-  return APPEND_PREFIX + Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') + APPEND_SUFFIX;
+/** `input_audio_buffer.append` of PCM16 mono in wire `format` (μ-law bytes or PCM16 LE), as the exact JSON text sent. */
+export function formatAppendMessage(pcm: Int16Array, format: RealtimeAudioFormatName): string {
+  return APPEND_PREFIX + encodeWireAudioBase64(format, pcm) + APPEND_SUFFIX;
 }
 
 /** The delta a received text frame carries; undefined when it is anything else or malformed (left to the SDK). */
-export function parseOutputAudioDelta(data: Buffer): OutputAudioDelta | undefined {
+export function parseOutputAudioDelta(data: Buffer, format: RealtimeAudioFormatName): OutputAudioDelta | undefined {
   if (!data.includes(DELTA_MARKER)) return undefined;
   let event: unknown;
   try {
@@ -92,16 +97,10 @@ export function parseOutputAudioDelta(data: Buffer): OutputAudioDelta | undefine
   if (type !== DELTA_TYPE || typeof itemId !== 'string' || typeof responseId !== 'string' || typeof delta !== 'string') {
     return undefined;
   }
-  return { itemId, responseId, pcm: decodePcm16(delta) };
+  return { itemId, responseId, pcm: decodeWireAudio(format, Buffer.from(delta, 'base64')) };
 }
 
 /** Base64 PCM16 little-endian to samples; a trailing odd byte is dropped (an Int16Array cannot hold it). */
 export function decodePcm16(base64: string): Int16Array {
-  const bytes = Buffer.from(base64, 'base64');
-  const samples = bytes.byteLength >> 1;
-  // Buffer.from allocates from an 8-byte-aligned pool or a fresh ArrayBuffer, so the view is aligned; copy if not.
-  if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, samples);
-  const copy = new Int16Array(samples);
-  new Uint8Array(copy.buffer).set(bytes.subarray(0, samples * 2));
-  return copy;
+  return decodeWireAudio('pcm16', Buffer.from(base64, 'base64'));
 }

@@ -20,6 +20,7 @@ describe('realtimeClientOptionsFrom (the one construction path of a call\'s Real
       instructions: 'Be kind.',
       model: 'gpt-realtime',
       voice: 'cedar',
+      audioFormat: 'pcmu',
       apiKey: undefined,
       url: 'ws://127.0.0.1:9999/v1/realtime',
       connectTimeoutMs: 4000,
@@ -27,5 +28,16 @@ describe('realtimeClientOptionsFrom (the one construction path of a call\'s Real
       pongTimeoutMs: 2000,
       logger,
     });
+  });
+
+  it('carries REALTIME_AUDIO_FORMAT=pcm16 to the client', () => {
+    const config = loadConfig({
+      PUBLIC_BASE_URL: 'https://bot.example.com',
+      TWILIO_AUTH_TOKEN: 'e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4',
+      OPENAI_REALTIME_URL: 'ws://127.0.0.1:9999/v1/realtime',
+      REALTIME_AUDIO_FORMAT: 'pcm16',
+    });
+    const logger = createLogger('silent');
+    expect(realtimeClientOptionsFrom(config, { name: 'reception', instructions: 'Be kind.', logger }).audioFormat).toBe('pcm16');
   });
 });

@@ -117,7 +117,7 @@ async function sentUntilNow(transport: OpenAIRealtimeWebSocket, server: Scripted
 
 describe('SDK contract: OpenAIRealtimeWebSocket subclass, createWebSocket and getCommonRequestHeaders', () => {
   it('opens the socket through createWebSocket as a RealtimeWebSocket with the Authorization and SDK headers, without permessage-deflate', async () => {
-    const { transport, server } = await connect(new ControlledRealtimeTransport());
+    const { transport, server } = await connect(new ControlledRealtimeTransport('pcm16'));
     expect(transport.status).toBe('connected');
     expect(transport.isOpen).toBe(true);
     expect(transport.connectionState.websocket).toBeInstanceOf(RealtimeWebSocket);
@@ -146,7 +146,7 @@ describe('SDK contract: interrupt() replaced', () => {
   });
 
   it('the controlled transport sends neither a cancel nor a truncate on speech_started', async () => {
-    const transport = new ControlledRealtimeTransport();
+    const transport = new ControlledRealtimeTransport('pcm16');
     const interrupted = vi.fn();
     transport.on('audio_interrupted', interrupted);
     const sent = await speechStartedDuringReply(transport);
@@ -167,7 +167,7 @@ describe('SDK contract: _updateTracingConfig overridden', () => {
   });
 
   it('the controlled transport sends no tracing-only session.update', async () => {
-    const transport = new ControlledRealtimeTransport();
+    const transport = new ControlledRealtimeTransport('pcm16');
     const { server, rawTypes } = await connect(transport);
     const sent = await sentUntilNow(transport, server, rawTypes, 'session.created');
     expect(sent.filter(tracingOnly)).toEqual([]);
@@ -197,7 +197,7 @@ describe('SDK contract: output-audio deltas (ws.emit override, currentItemId and
   });
 
   it('the controlled transport hands every delta the SDK would play to its sink (text or binary frame), tagged with its item; the SDK sees none', async () => {
-    const transport = new ControlledProbe();
+    const transport = new ControlledProbe('pcm16');
     const sink = vi.fn();
     const sdkAudio = vi.fn();
     transport.setAudioSink(sink);
@@ -222,7 +222,7 @@ describe('SDK contract: output-audio deltas (ws.emit override, currentItemId and
 
 describe('SDK contract: _cancelResponse', () => {
   it('sends response.cancel only while a response is in flight, and once per response', async () => {
-    const transport = new ControlledRealtimeTransport();
+    const transport = new ControlledRealtimeTransport('pcm16');
     const { server, rawTypes } = await connect(transport);
     transport.cancelInFlight();
     expect((await sentUntilNow(transport, server, rawTypes, 'session.created')).filter((e) => e.type === 'response.cancel')).toHaveLength(0);
@@ -242,7 +242,7 @@ describe('SDK contract: _cancelResponse', () => {
 
 describe("SDK contract: raw '*' events", () => {
   it("hands every server event to '*' listeners as the wire JSON (snake_case), events outside the SDK's schema included", async () => {
-    const transport = new ControlledRealtimeTransport();
+    const transport = new ControlledRealtimeTransport('pcm16');
     const raw: Json[] = [];
     transport.on('*', (event) => raw.push(event as Json));
     const { server, rawTypes } = await connect(transport);
