@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type WebSocket from 'ws';
+import { serviceSamplesPerMs } from '../../src/audio/audio-format.js';
 import { buildApp } from '../../src/http/app.js';
 import { migrateRecordStore } from '../../src/records/record-migrations.js';
 import { openSqliteDb } from '../../src/records/sql-db.js';
@@ -79,9 +80,10 @@ describe('self-contained stream tokens across instances', () => {
     const first = await stream(b.app, 'CA1', token ?? '');
     await waitFor(() => b.handler.streams.length === 1, 'stream on the other instance');
     expect(b.handler.streams[0]?.start.callSid).toBe('CA1');
-    // 5 frames of 20 ms at 8 kHz, resampled to 24 kHz: 2400 samples.
-    await waitFor(() => (b.handler.streams[0]?.samples ?? 0) >= 2400, 'the frames sent right after start');
-    expect(b.handler.streams[0]?.samples).toBe(2400);
+    // 5 frames of 20 ms, at the service's sample rate for the configured Realtime wire format (8 kHz for pcmu).
+    const expected = 5 * 20 * serviceSamplesPerMs(testConfig().openai.realtimeAudioFormat);
+    await waitFor(() => (b.handler.streams[0]?.samples ?? 0) >= expected, 'the frames sent right after start');
+    expect(b.handler.streams[0]?.samples).toBe(expected);
     expect(first.closed.code).toBeUndefined();
 
     // The same token again, on either instance: closed with 1008, no call handler runs.
