@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_REALTIME_AUDIO_FORMAT, REALTIME_AUDIO_FORMATS, type RealtimeAudioFormatName } from './audio/audio-format.js';
 import { ConfigError } from './errors.js';
 import { callRecordEnv, callRecordConfig, crossFieldRecordIssues, type CallRecordConfig } from './records/record-config.js';
+import { httpUrl, wsUrl } from './url-with-protocol.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -25,28 +26,6 @@ const httpsOrigin = z
     }
   }, 'must be an https origin without a path, query or credentials, e.g. https://bot.example.com')
   .transform((v) => new URL(v).origin);
-
-const wsUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      return ['ws:', 'wss:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be a ws:// or wss:// URL');
-
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http:// or https:// URL');
 
 const postgresUrl = z
   .string()

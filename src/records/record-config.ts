@@ -4,6 +4,7 @@
  * validated section they become: `config.records`.
  */
 import { z } from 'zod';
+import { httpUrl } from '../url-with-protocol.js';
 import type { PhoneNumberPolicy } from './phone-mask.js';
 import type { RealtimePrices } from './price-table.js';
 
@@ -44,17 +45,6 @@ const pricesJson = z.string().transform((text, ctx) => {
   return parsed.data;
 });
 
-const webhookUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http:// or https:// URL');
-
 /** Schema fragments merged into the environment schema of `src/config.ts`. */
 export const callRecordEnv = {
   RECORD_PHONE_NUMBERS: z.preprocess(unsetIfEmpty, z.enum(['masked', 'full']).default('masked')),
@@ -62,7 +52,7 @@ export const callRecordEnv = {
   RECORD_RETENTION_DAYS: z.preprocess(unsetIfEmpty, positiveInt.default(30)),
   REALTIME_PRICES: z.preprocess(unsetIfEmpty, pricesJson.optional()),
   ADMIN_API_KEY: z.preprocess(unsetIfEmpty, secret('a bearer key for /api/calls').optional()),
-  CALL_WEBHOOK_URL: z.preprocess(unsetIfEmpty, webhookUrl.optional()),
+  CALL_WEBHOOK_URL: z.preprocess(unsetIfEmpty, httpUrl.optional()),
   CALL_WEBHOOK_SECRET: z.preprocess(unsetIfEmpty, secret('the HMAC key of X-Voicebot-Signature').optional()),
   CALL_WEBHOOK_RETRY_BASE_MS: z.preprocess(unsetIfEmpty, positiveInt.default(5_000)),
   CALL_WEBHOOK_RETRY_MAX_MS: z.preprocess(unsetIfEmpty, positiveInt.default(3_600_000)),
