@@ -9,7 +9,7 @@ import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-
 import { createLogger } from '../../src/logger.js';
 import { createVoiceBot } from '../../src/server.js';
 import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
-import { twilioSignature } from '../telephony/fakes.js';
+import { twilioSignature, voiceWebhookForm } from '../telephony/fakes.js';
 import { startTwilioCall } from './twilio-driver.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
@@ -38,7 +38,7 @@ describe('replayed voice webhooks', () => {
     await bot.app.listen({ host: '127.0.0.1', port: 0 });
     const localUrl = `http://127.0.0.1:${(bot.app.server.address() as AddressInfo).port}`;
     const replay = async (callSid: string) => {
-      const params = { CallSid: callSid, AccountSid: 'AC00000000000000000000000000000000', From: '+15551230001', To: '+15559870002', Direction: 'inbound' };
+      const params = voiceWebhookForm(callSid);
       const res = await fetch(`${localUrl}/twilio/voice`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_BASE_URL}/twilio/voice`, params) },

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { twilioSignature, wire } from '../telephony/fakes.js';
+import { twilioSignature, voiceWebhookForm, wire } from '../telephony/fakes.js';
 
 export interface DriverOptions {
   readonly localUrl: string;
@@ -33,7 +33,7 @@ export interface TwilioDriver {
 const SILENCE_FRAME = new Uint8Array(160).fill(0xff);
 
 export async function startTwilioCall(options: DriverOptions): Promise<TwilioDriver> {
-  const params = { CallSid: options.callSid, AccountSid: 'AC00000000000000000000000000000000', From: '+15551230001', To: '+15559870002', Direction: 'inbound' };
+  const params = voiceWebhookForm(options.callSid);
   const sign = (path: string, form: Record<string, string>) => twilioSignature(options.authToken, `${options.publicBaseUrl}${path}`, form);
   const answer = await fetch(`${options.localUrl}/twilio/voice`, {
     method: 'POST',

@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { CallStatusLookup } from '../../src/telephony/call-status-verifier.js';
-import { wire } from '../telephony/fakes.js';
+import { voiceWebhookForm, wire } from '../telephony/fakes.js';
 import { createTestApp, formBody, signForm, signUpgrade, waitFor, type TestApp } from './helpers.js';
 
-const CALL = {
-  CallSid: 'CA33333333333333333333333333333333',
-  AccountSid: 'AC00000000000000000000000000000000',
-  From: '+15551230001',
-  To: '+15559870002',
-  Direction: 'inbound',
-  CallStatus: 'ringing',
-};
+const CALL = voiceWebhookForm('CA33333333333333333333333333333333');
 
 let t: TestApp | undefined;
 afterEach(async () => {

@@ -1,17 +1,10 @@
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConnectStream, renderSayAndHangup } from '../../src/telephony/twiml.js';
-import { twilioSignature } from '../telephony/fakes.js';
+import { twilioSignature, voiceWebhookForm } from '../telephony/fakes.js';
 import { AUTH_TOKEN, createTestApp, formBody, PUBLIC, signForm, type TestApp } from './helpers.js';
 
-const CALL = {
-  CallSid: 'CA11111111111111111111111111111111',
-  AccountSid: 'AC00000000000000000000000000000000',
-  From: '+15551230001',
-  To: '+15559870002',
-  Direction: 'inbound',
-  CallStatus: 'ringing',
-};
+const CALL = voiceWebhookForm('CA11111111111111111111111111111111');
 
 let t: TestApp | undefined;
 afterEach(async () => {

@@ -1,15 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TWILIO_FORM_MAX_BODY_BYTES, TWILIO_FORM_MAX_FIELDS } from '../../src/http/twilio-form-limits.js';
+import { voiceWebhookForm } from '../telephony/fakes.js';
 import { createTestApp, formBody, signForm, type TestApp } from './helpers.js';
 
-const CALL = {
-  CallSid: 'CA22222222222222222222222222222222',
-  AccountSid: 'AC00000000000000000000000000000000',
-  From: '+15551230001',
-  To: '+15559870002',
-  Direction: 'inbound',
-};
+const CALL = voiceWebhookForm('CA22222222222222222222222222222222');
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -79,7 +74,7 @@ describe('Twilio webhook limits, before any signature work', () => {
 
   it('still answers a signed webhook with the few dozen fields Twilio sends', async () => {
     t = await createTestApp();
-    const params: Record<string, string> = { ...CALL, CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+    const params: Record<string, string> = { ...CALL, ApiVersion: '2010-04-01' };
     for (let i = 0; i < 30; i++) params[`SipHeader_X-Extra-${i}`] = `value-${i}`;
     const res = await t.app.inject({
       method: 'POST',

@@ -131,6 +131,21 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
+/**
+ * The form Twilio posts to the voice webhook when an inbound call rings (the parameters the handler reads; Twilio
+ * sends more, which the signature covers all the same).
+ */
+export function voiceWebhookForm(callSid: string) {
+  return {
+    CallSid: callSid,
+    AccountSid: 'AC00000000000000000000000000000000',
+    From: '+15551230001',
+    To: '+15559870002',
+    Direction: 'inbound',
+    CallStatus: 'ringing',
+  };
+}
+
 /** Twilio Media Streams messages as Twilio sends them (numbers as strings). */
 export const wire = {
   connected: () => ({ event: 'connected', protocol: 'Call', version: '1.0.0' }),
