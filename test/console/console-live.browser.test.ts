@@ -3,56 +3,36 @@
  * server on loopback (Realtime fake, keyword classifier), and see the caller's and the bot's transcript lines and
  * the agent switch appear live; then the finished call in the recent calls. Screenshots go to out/.
  */
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeServerOptionsForFixture } from '../../scripts/demo/fake-script.js';
 import { networkTransport } from '../../scripts/sim-caller/network-transport.js';
 import { runSimulatedCall } from '../../scripts/sim-caller/sim-caller.js';
-import { loadConfig } from '../../src/config.js';
 import { readFixture } from '../../src/fixtures/call-fixture.js';
-import { createLogger } from '../../src/logger.js';
-import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
-import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { RealtimeFakeServer } from '../../fakes/realtime-server.js';
-import { buildConsole, launchChromium } from './browser.js';
+import { SCREENSHOT_DIR as OUT, startConsoleInChromium, type Chromium, type ConsoleInChromium } from './chromium.js';
 
 const PUBLIC_BASE_URL = 'https://console.example.test';
 const AUTH_TOKEN = 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0';
 const ADMIN_KEY = 'console-test-admin-key-0123456789';
 const SPEED = 2;
-const OUT = path.resolve('out');
 
 let fake: RealtimeFakeServer;
-let bot: VoiceBot;
+let rig: ConsoleInChromium;
 let baseUrl: string;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let browser: Chromium;
 const fixturePromise = readFixture(path.resolve('test/fixtures/calls/intent-change-billing-then-cancel.jsonl'));
 
 beforeAll(async () => {
-  await buildConsole();
   const fixture = await fixturePromise;
   fake = await RealtimeFakeServer.start(fakeServerOptionsForFixture(fixture, SPEED));
-  const config = loadConfig({
-    PUBLIC_BASE_URL,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    OPENAI_REALTIME_URL: fake.url,
-    CLASSIFIER: 'keyword',
-    ADMIN_API_KEY: ADMIN_KEY,
-    PORT: '0',
-  });
-  bot = await createVoiceBot(config, { logger: createLogger('warn'), orchestratorThread: 'main', recordStore: await createMemoryCallRecordStore() });
-  await bot.app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `http://127.0.0.1:${(bot.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-  mkdirSync(OUT, { recursive: true });
+  rig = await startConsoleInChromium({ realtimeUrl: fake.url, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, adminKey: ADMIN_KEY });
+  ({ baseUrl, browser } = rig);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await bot?.close();
+  await rig?.close();
   await fake?.close();
 });
 

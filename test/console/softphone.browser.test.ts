@@ -5,31 +5,25 @@
  * audio was played in the page, mark echoes came back, and the transcript shows both sides; measures the delay from
  * the caller's last voiced mic frame to the bot's first audible sample played (mouth to ear over loopback).
  */
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
-import { createVoiceBot, type VoiceBot } from '../../src/server.js';
+import type { VoiceBot } from '../../src/server.js';
 import { RealtimeFakeServer, tone } from '../../fakes/realtime-server.js';
-import { buildConsole, launchChromium } from './browser.js';
+import { SCREENSHOT_DIR as OUT, startConsoleInChromium, type Chromium, type ConsoleInChromium } from './chromium.js';
 
 const ADMIN_KEY = 'softphone-test-admin-key-0123456789';
 const CALLER_WAV = path.resolve('test/fixtures/audio/softphone-caller.wav');
-const OUT = path.resolve('out');
 /** The fake model's timing (production ranges): VAD silence window, transcript and first-audio delays. */
 const VAD_HANGOVER_MS = 500;
 const FIRST_AUDIO_MS = 900;
 
 let fake: RealtimeFakeServer;
+let rig: ConsoleInChromium;
 let bot: VoiceBot;
 let baseUrl: string;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let browser: Chromium;
 
 beforeAll(async () => {
-  await buildConsole();
   const reply = { transcript: 'I can help with your bill.', audio: tone(1_000, 440, 8_000) };
   fake = await RealtimeFakeServer.start({
     script: {
@@ -42,24 +36,18 @@ beforeAll(async () => {
     firstAudioDelayMs: FIRST_AUDIO_MS,
     vad: { hangoverMs: VAD_HANGOVER_MS },
   });
-  const config = loadConfig({
-    PUBLIC_BASE_URL: 'https://softphone.example.test',
-    TWILIO_AUTH_TOKEN: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
-    OPENAI_REALTIME_URL: fake.url,
-    CLASSIFIER: 'keyword',
-    ADMIN_API_KEY: ADMIN_KEY,
-    PORT: '0',
+  rig = await startConsoleInChromium({
+    realtimeUrl: fake.url,
+    publicBaseUrl: 'https://softphone.example.test',
+    authToken: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
+    adminKey: ADMIN_KEY,
+    chromiumArgs: ['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${CALLER_WAV}`, '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
   });
-  bot = await createVoiceBot(config, { logger: createLogger('warn'), orchestratorThread: 'main', recordStore: await createMemoryCallRecordStore() });
-  await bot.app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `http://127.0.0.1:${(bot.app.server.address() as AddressInfo).port}`;
-  browser = await launchChromium(['--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${CALLER_WAV}`, '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required']);
-  mkdirSync(OUT, { recursive: true });
+  ({ bot, baseUrl, browser } = rig);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await bot?.close();
+  await rig?.close();
   await fake?.close();
 });
 
