@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { checkServerEvents } from './ga-server-events.js';
+import { checkServerEvents, FAKE_SERVER_EVENT_TYPES } from './ga-server-events.js';
 import { concatPcm, pcmToBase64, RealtimeFakeServer, silence, tone, type WireEvent } from '../../fakes/realtime-server.js';
 
 /** Drives the fake with raw client events through every kind of server event it can send. */
@@ -79,34 +79,7 @@ describe('the Realtime fake speaks the GA protocol as the openai package types i
   it('sends only server events that type-check against RealtimeServerEvent, covering every kind it sends', { timeout: 60_000 }, async () => {
     const events = [...(await exerciseFake()), ...(await exerciseCancel())];
     const types = new Set(events.map((e) => e.type));
-    for (const type of [
-      'session.created',
-      'session.updated',
-      'input_audio_buffer.speech_started',
-      'input_audio_buffer.speech_stopped',
-      'input_audio_buffer.committed',
-      'input_audio_buffer.cleared',
-      'conversation.item.added',
-      'conversation.item.done',
-      'conversation.item.input_audio_transcription.delta',
-      'conversation.item.input_audio_transcription.completed',
-      'conversation.item.truncated',
-      'conversation.item.retrieved',
-      'conversation.item.deleted',
-      'response.created',
-      'response.output_item.added',
-      'response.content_part.added',
-      'response.output_audio.delta',
-      'response.output_audio_transcript.delta',
-      'response.output_audio.done',
-      'response.output_audio_transcript.done',
-      'response.content_part.done',
-      'response.output_item.done',
-      'response.function_call_arguments.delta',
-      'response.function_call_arguments.done',
-      'response.done',
-      'error',
-    ]) {
+    for (const type of FAKE_SERVER_EVENT_TYPES) {
       expect(types, type).toContain(type);
     }
     expect(events.some((e) => e.type === 'response.done' && (e.response as { status: string }).status === 'cancelled')).toBe(true);

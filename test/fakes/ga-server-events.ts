@@ -8,6 +8,36 @@
 import path from 'node:path';
 import ts from 'typescript';
 
+/** Every GA server event type the Realtime fake (`fakes/realtime`) can send: what its fidelity tests must see and check. */
+export const FAKE_SERVER_EVENT_TYPES = [
+  'session.created',
+  'session.updated',
+  'input_audio_buffer.speech_started',
+  'input_audio_buffer.speech_stopped',
+  'input_audio_buffer.committed',
+  'input_audio_buffer.cleared',
+  'conversation.item.added',
+  'conversation.item.done',
+  'conversation.item.input_audio_transcription.delta',
+  'conversation.item.input_audio_transcription.completed',
+  'conversation.item.truncated',
+  'conversation.item.retrieved',
+  'conversation.item.deleted',
+  'response.created',
+  'response.output_item.added',
+  'response.content_part.added',
+  'response.output_audio.delta',
+  'response.output_audio_transcript.delta',
+  'response.output_audio.done',
+  'response.output_audio_transcript.done',
+  'response.content_part.done',
+  'response.output_item.done',
+  'response.function_call_arguments.delta',
+  'response.function_call_arguments.done',
+  'response.done',
+  'error',
+] as const;
+
 /** One value the compiler rejected, with the compiler's words. */
 export interface TypeMismatch {
   readonly index: number;

@@ -2,6 +2,7 @@ import { OpenAIRealtimeWebSocket, RealtimeAgent, RealtimeSession, tool } from '@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { RealtimeFakeServer, chunkPcm, concatPcm, silence, tone, type WireEvent } from '../../fakes/realtime-server.js';
+import { FAKE_SERVER_EVENT_TYPES } from '../fakes/ga-server-events.js';
 
 /**
  * The fake must be indistinguishable from the real server for the real SDK: every event it sends has to pass the
@@ -43,32 +44,7 @@ describe('fake Realtime server with the real @openai/agents-realtime session', (
     const transport = new OpenAIRealtimeWebSocket();
     const parsedCounts = new Map<string, number>();
     const countParsed = (type: string) => () => parsedCounts.set(type, (parsedCounts.get(type) ?? 0) + 1);
-    const typesToWatch = [
-      'session.created',
-      'session.updated',
-      'input_audio_buffer.speech_started',
-      'input_audio_buffer.speech_stopped',
-      'input_audio_buffer.committed',
-      'conversation.item.added',
-      'conversation.item.done',
-      'conversation.item.retrieved',
-      'conversation.item.truncated',
-      'conversation.item.input_audio_transcription.delta',
-      'conversation.item.input_audio_transcription.completed',
-      'response.created',
-      'response.output_item.added',
-      'response.content_part.added',
-      'response.output_audio.delta',
-      'response.output_audio_transcript.delta',
-      'response.output_audio.done',
-      'response.output_audio_transcript.done',
-      'response.content_part.done',
-      'response.output_item.done',
-      'response.function_call_arguments.delta',
-      'response.function_call_arguments.done',
-      'response.done',
-    ];
-    for (const type of typesToWatch) transport.on(type as 'audio', countParsed(type));
+    for (const type of FAKE_SERVER_EVENT_TYPES) transport.on(type as 'audio', countParsed(type));
     const errors: unknown[] = [];
     const toolCalls: unknown[] = [];
     const agent = new RealtimeAgent({
