@@ -19,6 +19,7 @@ import { InboundAudioQueue } from './inbound-audio-queue.js';
 import { formatMarkName, parseMarkName } from './mark-name.js';
 import { MarkRoundTrip } from './mark-round-trip.js';
 import type { MediaSocket } from './media-socket.js';
+import { emptyMediaTransportStats } from './media-transport-stats.js';
 import { OutboundAudioEncoder } from './outbound-audio-encoder.js';
 import { PlaybackTracker } from './playback-tracker.js';
 import { TransportEventEmitter, type MediaTransportEvents, type MediaTransportListener } from './transport-events.js';
@@ -110,17 +111,7 @@ export class TwilioMediaTransport implements AudioSink {
   #closed = false;
   #lastMessageAt: number;
   #closeRequested = false;
-  #stats = {
-    inboundFrames: 0,
-    malformedMessages: 0,
-    foreignStreamMessages: 0,
-    droppedInboundChunks: 0,
-    silenceFilledMs: 0,
-    silenceRefusedMs: 0,
-    staleMarkEchoes: 0,
-    droppedOutboundMs: 0,
-    sentMediaMessages: 0,
-  };
+  #stats = emptyMediaTransportStats();
 
   constructor(options: TwilioMediaTransportOptions) {
     this.streamSid = options.streamSid;

@@ -4,20 +4,11 @@ import { createLogger } from '../../src/logger.js';
 import { createMemoryCallRecordStore, type CallRecordStore } from '../../src/records/call-record-store.js';
 import { CallRecorder } from '../../src/records/call-recorder.js';
 import type { MediaTransportStats } from '../../src/telephony/media-transport.js';
+import { emptyMediaTransportStats } from '../../src/telephony/media-transport-stats.js';
 import type { ActionRecord } from '../../src/actions/action-log.js';
 import { FakeClock } from '../telephony/fakes.js';
 
-const STATS: MediaTransportStats = {
-  inboundFrames: 500,
-  malformedMessages: 0,
-  foreignStreamMessages: 0,
-  droppedInboundChunks: 0,
-  silenceFilledMs: 40,
-  silenceRefusedMs: 0,
-  staleMarkEchoes: 0,
-  droppedOutboundMs: 0,
-  sentMediaMessages: 30,
-};
+const STATS: MediaTransportStats = { ...emptyMediaTransportStats(), inboundFrames: 500, silenceFilledMs: 40, sentMediaMessages: 30 };
 
 async function setup(storeTranscripts: boolean) {
   const store = await createMemoryCallRecordStore();

@@ -4,6 +4,7 @@ import { CallTimeline } from '../../src/telemetry/call-timeline.js';
 import type { TimelineEvent } from '../../src/telemetry/timeline-events.js';
 import type { MediaTransportEvents } from '../../src/telephony/transport-events.js';
 import type { MediaTransportStats } from '../../src/telephony/media-transport.js';
+import { emptyMediaTransportStats } from '../../src/telephony/media-transport-stats.js';
 import { FakeClock } from '../telephony/fakes.js';
 
 /** A call whose transport and service the test drives by hand; inbound audio advances with the clock. */
@@ -12,17 +13,7 @@ function fakeCall(clock: FakeClock, collecting = () => false) {
   const transportListeners = new Map<keyof MediaTransportEvents, Set<(payload: unknown) => void>>();
   const emit = <K extends keyof MediaTransportEvents>(event: K, payload: MediaTransportEvents[K]) => transportListeners.get(event)?.forEach((l) => l(payload));
   const startedAt = clock.now();
-  const stats = (): MediaTransportStats => ({
-    inboundFrames: Math.floor((clock.now() - startedAt) / 20),
-    malformedMessages: 0,
-    foreignStreamMessages: 0,
-    droppedInboundChunks: 0,
-    silenceFilledMs: 0,
-    silenceRefusedMs: 0,
-    staleMarkEchoes: 0,
-    droppedOutboundMs: 0,
-    sentMediaMessages: 0,
-  });
+  const stats = (): MediaTransportStats => ({ ...emptyMediaTransportStats(), inboundFrames: Math.floor((clock.now() - startedAt) / 20) });
   return {
     call: {
       agent: 'front_desk',
