@@ -9,16 +9,13 @@
  * `<Connect action>` apology), since a model that cannot answer cannot apologise either.
  *
  * It wraps the call's `RealtimeClientLike` (so every `createResponse`, whoever makes it, is seen) and passes all
- * else through; the service and the actions get the wrapper.
+ * else through (`withOverrides`: no member list to keep in step with the interface); the service and the actions
+ * get the wrapper.
  */
-import type {
-  RealtimeClientEvent,
-  RealtimeClientLike,
-  RealtimeClientListener,
-  ResponseRequest,
-} from '../infrastructure/realtime-client-events.js';
+import type { RealtimeClientEvent, RealtimeClientLike, ResponseRequest } from '../infrastructure/realtime-client-events.js';
 import type { Logger } from '../logger.js';
 import type { Clock, TimerHandle } from '../telephony/clock.js';
+import { withOverrides } from '../with-overrides.js';
 
 /** Default time a watched response may go without any event. */
 export const DEFAULT_RESPONSE_WATCHDOG_MS = 8_000;
@@ -78,25 +75,15 @@ export class ResponseWatchdog {
     this.#unsubscribe();
   }
 
+  /** The inner client with `createResponse` watched; every other member (present or added later) passes through. */
   #wrap(): RealtimeClientLike {
     const inner = this.#inner;
-    return {
-      connect: () => inner.connect(),
-      disconnect: () => inner.disconnect(),
-      sendRequest: (input) => inner.sendRequest(input),
-      opened: () => inner.opened(),
-      updateInstructions: (instructions) => inner.updateInstructions(instructions),
+    return withOverrides(inner, {
       createResponse: (request?: ResponseRequest) => {
         this.#watch(request);
         return inner.createResponse(request);
       },
-      deleteItem: (itemId) => inner.deleteItem(itemId),
-      truncate: (itemId, audioEndMs) => inner.truncate(itemId, audioEndMs),
-      cancelResponse: () => inner.cancelResponse(),
-      isResponseInFlight: () => inner.isResponseInFlight(),
-      receivedAudioMs: (itemId) => inner.receivedAudioMs(itemId),
-      on: (listener: RealtimeClientListener) => inner.on(listener),
-    };
+    });
   }
 
   #watch(request: ResponseRequest | undefined): void {
