@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { AgentCallSettingsFields } from './agent-call-settings.js';
-import { AGENT_TOOL_NAMES } from './agent-tools.js';
+import { AGENT_TOOL_NAMES, type AgentToolName } from './agent-tools.js';
 
 /** The catalogue shipped with the bot (an internet provider), used when `config.agentsFile` is unset. */
 export const DEFAULT_AGENTS_FILE = fileURLToPath(new URL('../../agents/isp.yaml', import.meta.url));
@@ -47,6 +47,17 @@ const SameTurnSwitchSchema = z.strictObject({
   maxHeardMs: z.number().int('must be a whole number of milliseconds').min(0).max(2_000, 'must be at most 2000 ms: longer cuts off speech the caller clearly heard').default(0),
 });
 
+/** Tool names (`collect_digits`, ...) that a piece of catalogue prose names, in `AGENT_TOOL_NAMES` order. */
+function toolsNamedIn(prose: string): AgentToolName[] {
+  return AGENT_TOOL_NAMES.filter((tool) => new RegExp(`\\b${tool}\\b`).test(prose));
+}
+
+/** The error for prose naming `tools` that `whose` tools list does not grant ("the agent's", "billing's"). */
+function ungrantedToolsMessage(tools: readonly AgentToolName[], whose: string): string {
+  const names = tools.map((tool) => `"${tool}"`).join(', ');
+  return `names ${names}, which ${whose} tools list does not grant: say what to do, not which tool does it (the model is told what each granted tool does)`;
+}
+
 const CatalogueSchema = z
   .strictObject({
     version: z.literal(1),
@@ -82,6 +93,21 @@ const CatalogueSchema = z
         ctx.addIssue({ code: 'custom', path: ['agents', a, 'transferTo'], message: 'is required when the agent may use transfer_to_human' });
       }
     });
+    // The `tools` lists are what the model is told it has; prose naming a tool an agent lacks would contradict them.
+    catalogue.agents.forEach((agent, a) => {
+      const ungranted = toolsNamedIn(agent.instructions).filter((tool) => !agent.tools.includes(tool));
+      if (ungranted.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['agents', a, 'instructions'], message: ungrantedToolsMessage(ungranted, "the agent's") });
+      }
+    });
+    // The style goes to every agent, so a tool it names must be granted to all of them.
+    for (const agent of catalogue.agents) {
+      const ungranted = toolsNamedIn(catalogue.style).filter((tool) => !agent.tools.includes(tool));
+      if (ungranted.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['style'], message: ungrantedToolsMessage(ungranted, `${agent.name}'s`) });
+        break;
+      }
+    }
     if (!agentNames.has(catalogue.defaultAgent)) {
       ctx.addIssue({
         code: 'custom',

@@ -56,6 +56,29 @@ describe('loadAgentCatalogue', () => {
     );
   });
 
+  it('refuses prose that names a tool the agent is not granted, in its instructions or in the shared style', () => {
+    const data = shippedData();
+    data.agents[4].instructions += '\nTake the account number with collect_digits before you cancel.';
+    data.style += '\nEnd every call with hang_up.';
+    data.agents[2].tools = ['transfer_to_human', 'collect_digits'];
+    expect(() => parseAgentCatalogue(data, 'x.yaml')).toThrowError(
+      /agents\[4\]\.instructions: names "collect_digits", which the agent's tools list does not grant: say what to do.*; style: names "hang_up", which technical_support's tools list does not grant/,
+    );
+    // Granted, a named tool is accepted (a custom catalogue may name it); the shipped one leaves tools to the lists.
+    data.agents[4].tools.push('collect_digits');
+    data.agents[2].tools.push('hang_up');
+    expect(() => parseAgentCatalogue(data, 'x.yaml')).not.toThrow();
+  });
+
+  it('keeps tool names out of the shipped prose: the tools lists are the one place they are named', async () => {
+    const catalogue = await loadAgentCatalogue();
+    const prose = [catalogue.style, ...catalogue.agents.flatMap((agent) => [agent.instructions, agent.greeting ?? ''])];
+    for (const text of prose) {
+      for (const tool of AGENT_TOOL_NAMES) expect(text).not.toContain(tool);
+      expect(text).not.toMatch(/\b(transfer|keypad) tool\b/);
+    }
+  });
+
   it('rejects an intent served by two agents', () => {
     const data = shippedData();
     data.agents[2].intents[0].name = 'bill_explanation';
