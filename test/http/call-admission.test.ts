@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { CallStatusLookup } from '../../src/telephony/call-status-verifier.js';
 import { voiceWebhookForm, wire } from '../telephony/fakes.js';
-import { createTestApp, formBody, signForm, signUpgrade, waitFor, type TestApp } from './helpers.js';
+import { createTestApp, postSignedForm, signUpgrade, waitFor, type TestApp } from './helpers.js';
 
 const CALL = voiceWebhookForm('CA33333333333333333333333333333333');
 
@@ -14,12 +14,7 @@ afterEach(async () => {
 
 /** The captured, correctly signed voice webhook, posted (again). */
 async function postVoice(app: TestApp, params: Record<string, string> = CALL) {
-  return app.app.inject({
-    method: 'POST',
-    url: '/twilio/voice',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm('/twilio/voice', params) },
-    payload: formBody(params),
-  });
+  return postSignedForm(app.app, '/twilio/voice', params);
 }
 
 function tokenOf(body: string): string | undefined {

@@ -84,6 +84,16 @@ export function signForm(path: string, params: Record<string, string>): string {
   return twilioSignature(AUTH_TOKEN, `${PUBLIC}${path}`, params);
 }
 
+/** Posts `params` to `path` (injected, no port) as Twilio posts a webhook: form-encoded, signed over the public URL. */
+export function postSignedForm(app: FastifyInstance, path: string, params: Record<string, string>) {
+  return app.inject({
+    method: 'POST',
+    url: path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(path, params) },
+    payload: formBody(params),
+  });
+}
+
 /** Signs the media upgrade as Twilio would: the wss URL, no params. */
 export function signUpgrade(path = '/twilio/media'): string {
   return twilioSignature(AUTH_TOKEN, `wss://bot.example.com${path}`, {});

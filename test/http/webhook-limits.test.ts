@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TWILIO_FORM_MAX_BODY_BYTES, TWILIO_FORM_MAX_FIELDS } from '../../src/http/twilio-form-limits.js';
 import { voiceWebhookForm } from '../telephony/fakes.js';
-import { createTestApp, formBody, signForm, type TestApp } from './helpers.js';
+import { createTestApp, formBody, postSignedForm, signForm, type TestApp } from './helpers.js';
 
 const CALL = voiceWebhookForm('CA22222222222222222222222222222222');
 
@@ -61,12 +61,7 @@ describe('Twilio webhook limits, before any signature work', () => {
     for (let i = 0; Object.keys(params).length <= TWILIO_FORM_MAX_FIELDS; i++) params[`F${i}`] = '';
     const payload = formBody(params);
     expect(payload.length).toBeLessThan(TWILIO_FORM_MAX_BODY_BYTES);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/twilio/voice',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm('/twilio/voice', params) },
-      payload,
-    });
+    const res = await postSignedForm(t.app, '/twilio/voice', params);
     expect(res.statusCode).toBe(400);
     expect(t.lines.some((l) => l.msg === 'twilio signature refused')).toBe(false);
     expect(t.handler.answered).toEqual([]);
@@ -76,12 +71,7 @@ describe('Twilio webhook limits, before any signature work', () => {
     t = await createTestApp();
     const params: Record<string, string> = { ...CALL, ApiVersion: '2010-04-01' };
     for (let i = 0; i < 30; i++) params[`SipHeader_X-Extra-${i}`] = `value-${i}`;
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/twilio/voice',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm('/twilio/voice', params) },
-      payload: formBody(params),
-    });
+    const res = await postSignedForm(t.app, '/twilio/voice', params);
     expect(res.statusCode).toBe(200);
     expect(t.handler.answered).toHaveLength(1);
   });
