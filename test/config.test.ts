@@ -162,6 +162,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses a URL of the wrong scheme in OPENAI_REALTIME_URL, OPENAI_BASE_URL and CALL_WEBHOOK_URL, naming each', () => {
+    const load = () =>
+      loadConfig({
+        ...BASE,
+        OPENAI_REALTIME_URL: 'http://127.0.0.1:9999/v1/realtime',
+        OPENAI_BASE_URL: 'wss://127.0.0.1:9999/v1',
+        CALL_WEBHOOK_URL: 'ftp://crm.example.com/hook',
+        CALL_WEBHOOK_SECRET: 's'.repeat(32),
+      });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/OPENAI_REALTIME_URL must be a ws:\/\/ or wss:\/\/ URL/);
+    expect(load).toThrow(/OPENAI_BASE_URL must be an http:\/\/ or https:\/\/ URL/);
+    expect(load).toThrow(/CALL_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it('accepts well-formed credentials', () => {
     const config = loadConfig({
       ...BASE,
