@@ -1,14 +1,15 @@
 /**
  * Typed delegation without a hand-written member list: `withOverrides(inner, { method })` is `inner` with the given
- * members replaced. A wrapper that lists every member of an interface must be edited each time the interface grows,
- * and a member it forgets fails only at runtime (or, worse, when a default is added, silently); this one passes any
- * member it does not override straight to `inner`.
+ * members replaced. A wrapper that lists every member of an interface must be edited each time the interface grows
+ * (the compiler flags a missing required member, but an optional one just vanishes from the wrapper); this one passes
+ * any member it does not override straight to `inner`.
  */
 
 /**
  * `inner` seen through `overrides`: a member present in `overrides` is taken from there, every other member from
  * `inner`, read at the time of access. Methods of `inner` are bound to `inner`, so class instances with private
- * (`#`) fields work through it. Writes go to `inner`.
+ * (`#`) fields work through it. Writes go to `inner`. It is used through its interface: enumerating it (`Object.keys`,
+ * spread) sees nothing.
  * @typeParam T the interface the result has, usually the one `inner` was typed as.
  */
 export function withOverrides<T extends object>(inner: T, overrides: Partial<T>): T {
