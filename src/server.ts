@@ -151,7 +151,9 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
       ...(callStatusLookup ? { callStatusLookup } : {}),
-      ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
+      ...(callControl
+        ? { outbound: { control: callControl, registry: sharedState.outboundCalls, agents: catalogue.agents.map((agent) => agent.name) } }
+        : {}),
       routes: telemetry.routes,
     });
 

@@ -41,6 +41,11 @@ export function renderConnectStream(input: ConnectStreamInput): string {
 export interface OutboundConnectStreamInput {
   readonly publicBaseUrl: string;
   readonly token: string;
+  /**
+   * The provisional key a signed token was issued for (the CallSid is unknown when the TwiML is sent); the stream's
+   * instance looks up which CallSid it was bound to. Absent with per-process tokens.
+   */
+  readonly streamKey?: string | undefined;
   /** Catalogue agent the call starts with; the call wiring reads `start.customParameters.agent`. */
   readonly agent?: string | undefined;
   /** Per-call context, each key sent as a `ctx.<key>` parameter. */
@@ -56,6 +61,7 @@ export function renderOutboundConnectStream(input: OutboundConnectStreamInput): 
     ['token', input.token],
     ['direction', 'outbound-api'],
   ];
+  if (input.streamKey !== undefined) parameters.push(['streamKey', input.streamKey]);
   if (input.agent !== undefined) parameters.push(['agent', input.agent]);
   for (const [key, value] of Object.entries(input.context ?? {})) parameters.push([`${CONTEXT_PARAMETER_PREFIX}${key}`, value]);
   return renderConnectWithParameters(input.publicBaseUrl, parameters);
