@@ -322,4 +322,96 @@ describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a rou
       await realtime.close();
     }
   });
+
+  it('SIGTERM to one instance mid-call: its calls finish there, new calls go to the other (the proxy skips a 503 /readyz), none lost', async () => {
+    const realtime = await RealtimeFakeServer.start();
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'kill_one_instance');
+    const env = {
+      PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+      OPENAI_REALTIME_URL: realtime.url,
+      OPENAI_API_KEY: 'test-key',
+      CLASSIFIER: 'keyword',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: 'data',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      // The balancer polls /readyz every 100 ms: a second of grace is ten checks. Live calls have all the time they need.
+      DRAIN_GRACE_S: '1',
+      DRAIN_TIMEOUT_S: '120',
+    };
+    const a = await start(env);
+    const portA = await listeningPort(a);
+    const b = await start(env);
+    const portB = await listeningPort(b);
+    const proxy = await startTcpProxy([portA, portB], { healthPath: READY_PATH, healthIntervalMs: 100 });
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    const placeInTurn = async (count: number, durationMs: number, flipAt?: number): Promise<Promise<SimCallResult>[]> => {
+      const calls: Promise<SimCallResult>[] = [];
+      for (let i = 0; i < count; i += 1) {
+        // One extra connection flips which instance gets the webhooks, so both serve streams.
+        if (i === flipAt) expect(await getOnNewConnection(`${origin}${READY_PATH}`)).toBe(200);
+        let mediaOpen: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (mediaOpen = resolve));
+        const call = placeProcessCall({ origin, durationMs, connectionPerRequest: true, onMediaOpen: () => mediaOpen() });
+        calls.push(call);
+        await Promise.race([opened, call.then(() => undefined, () => undefined)]);
+      }
+      return calls;
+    };
+    try {
+      // Six calls live on both instances (webhook and media alternate, so each instance serves three streams).
+      const live = await placeInTurn(6, 8_000, 3);
+      const streamsOn = (started: Started): number => logLines(started.stdout(), 'media stream started').length;
+      await outputShows(a, () => streamsOn(a) + streamsOn(b) === 6);
+      const liveOnA = streamsOn(a);
+      expect([liveOnA, streamsOn(b)]).toEqual([3, 3]);
+
+      const signalledAt = Date.now();
+      a.child.kill('SIGTERM');
+      await proxy.health(0, false);
+      const noticedAfterMs = Date.now() - signalledAt;
+      const routedBefore = proxy.routed.length;
+      // New calls while A drains: every connection goes to B.
+      const late = await placeInTurn(4, 2_000);
+      const results = await Promise.all([...live, ...late]);
+      for (const result of results) {
+        expect(result.endedBy).toBe('caller');
+        expect(result.violations).toEqual([]);
+      }
+      expect(proxy.routed.slice(routedBefore).every((index) => index === 1)).toBe(true);
+      expect(proxy.routed.length - routedBefore).toBe(8);
+
+      expect(await a.exited).toBe(0);
+      const exitedAfterMs = Date.now() - signalledAt;
+      // A served its own streams to their natural end: none cut, every one logged as ended before the exit.
+      const endedA = logLines(a.stdout(), 'call ended');
+      expect(endedA).toHaveLength(liveOnA);
+      expect(endedA.every((line) => line.reason !== 'server_shutdown')).toBe(true);
+      expect(logLines(a.stdout(), 'drain finished')[0]).toMatchObject({ callsEnded: 0, fallbacksMissed: 0 });
+      // A's pre-warms of the calls whose streams B served were closed on B's announcement, not held to the TTL.
+      const releasedOnA = logLines(a.stdout(), 'pre-warmed session released: the stream started on another instance').length;
+      const answeredOnAStreamedOnB = logLines(a.stdout(), 'call answered').filter((line) =>
+        logLines(b.stdout(), 'media stream started').some((s) => s.callSid === line.callSid),
+      ).length;
+      expect(releasedOnA).toBe(answeredOnAStreamedOnB);
+      expect(a.stdout()).not.toContain('no media stream came for a pre-warmed session');
+      const endedLines = (): number => logLines(a.stdout(), 'call ended').length + logLines(b.stdout(), 'call ended').length;
+      const deadline = Date.now() + 10_000;
+      while (endedLines() < 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(endedLines()).toBe(10);
+      expect(a.stderr()).toBe('');
+      console.log(
+        `[measure] kill one of 2 instances mid-call: 6 live calls (${liveOnA} streaming on the killed one) + 4 placed during its drain, 10/10 ended by the caller, calls cut 0; proxy skipped it ${noticedAfterMs} ms after SIGTERM; it exited 0 ${exitedAfterMs} ms after SIGTERM; ${releasedOnA} pre-warms released by announcement`,
+      );
+    } finally {
+      await proxy.close();
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      await a.exited;
+      expect(await b.exited).toBe(0);
+      await realtime.close();
+    }
+  });
 });
