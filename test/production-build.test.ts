@@ -17,6 +17,7 @@ import { renderSayAndHangup } from '../src/telephony/twiml.js';
 import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 import { PROCESS_AUTH_TOKEN, PROCESS_PUBLIC_BASE_URL, placeProcessCall } from './deploy/process-call.js';
 import { startTcpProxy } from './deploy/tcp-proxy.js';
+import { NGINX_BIN, startNginx } from './deploy/nginx.js';
 import { freshSchemaUrl } from './records/pg-schema.js';
 import http from 'node:http';
 import type { SimCallResult } from '../scripts/sim-caller/sim-caller.js';
@@ -251,9 +252,13 @@ function getOnNewConnection(url: string): Promise<number> {
 }
 
 describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a round-robin proxy (TEST_DATABASE_URL)', { timeout: 180_000 }, () => {
-  it('20 calls, each with its webhook answered by one instance and its media stream served by the other, all work', async () => {
+  const balancers = [
+    { name: 'a Node TCP proxy', runs: true, schema: 'multi_instance' },
+    { name: 'real nginx with deploy/nginx/round-robin.conf', runs: NGINX_BIN !== undefined, schema: 'multi_instance_nginx' },
+  ];
+  for (const balancer of balancers) it.runIf(balancer.runs)(`20 calls behind ${balancer.name}, each with its webhook answered by one instance and its media stream served by the other, all work`, async () => {
     const realtime = await RealtimeFakeServer.start();
-    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'multi_instance');
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, balancer.schema);
     const env = {
       PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
       TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
@@ -272,7 +277,7 @@ describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a rou
     const portA = await listeningPort(a);
     const b = await start(env);
     const portB = await listeningPort(b);
-    const proxy = await startTcpProxy([portA, portB]);
+    const proxy = balancer.schema === 'multi_instance' ? await startTcpProxy([portA, portB]) : await startNginx('round-robin.conf', [portA, portB]);
     const origin = `http://127.0.0.1:${proxy.port}`;
     const startedAt = Date.now();
     try {
@@ -310,11 +315,77 @@ describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a rou
       while (endedLines() < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(endedLines()).toBe(20);
       expect(`${a.stdout()}${b.stdout()}`).not.toContain('media stream token refused');
+      // Each call's pre-warm, on the instance that answered it, was closed by the other's announcement, not the TTL.
+      const released = (): number =>
+        logLines(a.stdout(), 'pre-warmed session released: the stream started on another instance').length +
+        logLines(b.stdout(), 'pre-warmed session released: the stream started on another instance').length;
+      expect(released()).toBe(20);
+      expect(`${a.stdout()}${b.stdout()}`).not.toContain('no media stream came for a pre-warmed session');
       console.log(
-        `[measure] 2 instances behind a round-robin proxy: 20/20 calls worked, ${crossed.aToB + crossed.bToA} with webhook and media on different instances, ${realtime.totalConnections} Realtime sessions opened (20 cold at the media instance + pre-warms), ${Date.now() - startedAt} ms`,
+        `[measure] 2 instances behind ${balancer.name}: 20/20 calls worked, ${crossed.aToB + crossed.bToA} with webhook and media on different instances, ${realtime.totalConnections} Realtime sessions opened (20 cold at the media instance + 20 pre-warms, ${released()} of them released by announcement), ${Date.now() - startedAt} ms`,
       );
     } finally {
-      await proxy.close();
+      await ('close' in proxy ? proxy.close() : proxy.stop());
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      await realtime.close();
+    }
+  });
+
+  it.runIf(NGINX_BIN)('behind real nginx with deploy/nginx/route-by-instance.conf (STREAM_ROUTE_BY_INSTANCE): every stream reaches the instance that answered and pre-warmed its call', async () => {
+    const realtime = await RealtimeFakeServer.start();
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'route_by_instance');
+    const env = (instanceId: string): Record<string, string> => ({
+      PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+      OPENAI_REALTIME_URL: realtime.url,
+      OPENAI_API_KEY: 'test-key',
+      CLASSIFIER: 'keyword',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: 'data',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      DRAIN_GRACE_S: '0',
+      INSTANCE_ID: instanceId,
+      STREAM_ROUTE_BY_INSTANCE: 'true',
+    });
+    const a = await start(env('bot-1'));
+    const portA = await listeningPort(a);
+    const b = await start(env('bot-2'));
+    const portB = await listeningPort(b);
+    const nginx = await startNginx('route-by-instance.conf', [portA, portB]);
+    const origin = `http://127.0.0.1:${nginx.port}`;
+    try {
+      const calls: Promise<SimCallResult>[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        let mediaOpen: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (mediaOpen = resolve));
+        const call = placeProcessCall({ origin, durationMs: 2_000, connectionPerRequest: true, onMediaOpen: () => mediaOpen() });
+        calls.push(call);
+        await Promise.race([opened, call.then(() => undefined, () => undefined)]);
+      }
+      const results = await Promise.all(calls);
+      for (const result of results) {
+        expect(result.endedBy).toBe('caller');
+        expect(result.violations).toEqual([]);
+      }
+      const served = (started: Started, msg: string): string[] => logLines(started.stdout(), msg).map((line) => String(line.callSid));
+      // The webhooks were round robin, and each stream went back to the instance that answered its call.
+      expect(served(a, 'call answered')).toHaveLength(3);
+      expect(served(b, 'call answered')).toHaveLength(3);
+      expect(served(a, 'media stream started').sort()).toEqual(served(a, 'call answered').sort());
+      expect(served(b, 'media stream started').sort()).toEqual(served(b, 'call answered').sort());
+      // So every call adopted its pre-warmed session: one Realtime session per call, none opened cold or released.
+      const started = [...logLines(a.stdout(), 'call started'), ...logLines(b.stdout(), 'call started')];
+      expect(started.map((line) => line.prewarmed)).toEqual([true, true, true, true, true, true]);
+      expect(realtime.totalConnections).toBe(6);
+      expect(`${a.stdout()}${b.stdout()}`).not.toContain('pre-warmed session released');
+      console.log(`[measure] 2 instances behind nginx route-by-instance: 6/6 calls streamed back to their answering instance, 6 Realtime sessions for 6 calls (all pre-warmed)`);
+    } finally {
+      await nginx.stop();
       a.child.kill('SIGTERM');
       b.child.kill('SIGTERM');
       expect(await a.exited).toBe(0);

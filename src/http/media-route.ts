@@ -4,7 +4,8 @@
  * then the handshake is read, then the single-use token from `start.customParameters` is consumed; only then
  * is a transport built and handed to the call handler, which may open the paid Realtime session.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RateLimitedLog } from '../rate-limited-log.js';
@@ -58,7 +59,11 @@ export interface MediaRouteOptions {
 /** Registers the media socket route; `@fastify/websocket` must be registered first. */
 export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOptions): void {
   const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl, options.peerLog);
-  app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, function mediaStream(socket, request) {
+  // `/twilio/media/<instance>` (STREAM_ROUTE_BY_INSTANCE) is the same socket: the segment is for the balancer, and a
+  // stream the balancer sent elsewhere (its instance gone) is served like any other.
+  app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, mediaStream);
+  app.get(`${MEDIA_STREAM_PATH}/:instance`, { websocket: true, preValidation }, mediaStream);
+  function mediaStream(this: FastifyInstance, socket: WebSocket, request: FastifyRequest): void {
     const raw = wrapWebSocket(socket);
     const mediaSocket = options.decorateMediaSocket ? options.decorateMediaSocket(raw, request.log as Logger) : raw;
     readHandshake({
@@ -71,7 +76,7 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
         if (acceptStream(mediaSocket, start, request.log as Logger, options)) options.guard?.trust(request.raw.socket);
       },
     });
-  });
+  }
 }
 
 /**

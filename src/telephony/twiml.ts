@@ -22,6 +22,11 @@ export interface ConnectStreamInput {
   readonly callSid: string;
   readonly from: string;
   readonly to: string;
+  /**
+   * The instance the stream should reach (`STREAM_ROUTE_BY_INSTANCE`): the URL becomes `wss://…/twilio/media/<id>`,
+   * a path segment a balancer routes on. Twilio signs the URL as written, path included.
+   */
+  readonly instanceId?: string | undefined;
 }
 
 /**
@@ -29,12 +34,16 @@ export interface ConnectStreamInput {
  * must carry no query string (error 31920), so parameters are the only way to pass data to the socket.
  */
 export function renderConnectStream(input: ConnectStreamInput): string {
-  return renderConnectWithParameters(input.publicBaseUrl, [
-    ['token', input.token],
-    ['callSid', input.callSid],
-    ['from', input.from],
-    ['to', input.to],
-  ]);
+  return renderConnectWithParameters(
+    input.publicBaseUrl,
+    [
+      ['token', input.token],
+      ['callSid', input.callSid],
+      ['from', input.from],
+      ['to', input.to],
+    ],
+    input.instanceId,
+  );
 }
 
 /** Inputs of the inline document of an outbound call (its CallSid is not known before the call is created). */
@@ -67,10 +76,11 @@ export function renderOutboundConnectStream(input: OutboundConnectStreamInput): 
   return renderConnectWithParameters(input.publicBaseUrl, parameters);
 }
 
-function renderConnectWithParameters(publicBaseUrl: string, parameters: ReadonlyArray<readonly [string, string]>): string {
+function renderConnectWithParameters(publicBaseUrl: string, parameters: ReadonlyArray<readonly [string, string]>, instanceId?: string): string {
   const response = new twilio.twiml.VoiceResponse();
   const connect = response.connect({ action: `${publicBaseUrl}${STREAM_ENDED_PATH}` });
-  const stream = connect.stream({ url: `${toWebSocketOrigin(publicBaseUrl)}${MEDIA_STREAM_PATH}` });
+  const path = instanceId === undefined ? MEDIA_STREAM_PATH : `${MEDIA_STREAM_PATH}/${encodeURIComponent(instanceId)}`;
+  const stream = connect.stream({ url: `${toWebSocketOrigin(publicBaseUrl)}${path}` });
   for (const [name, value] of parameters) stream.parameter({ name, value });
   return response.toString();
 }
