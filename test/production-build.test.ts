@@ -16,7 +16,7 @@ import { SHUTDOWN_CLOSING_LINE } from '../src/call/call-manager.js';
 import { renderSayAndHangup } from '../src/telephony/twiml.js';
 import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 import { PROCESS_AUTH_TOKEN, PROCESS_PUBLIC_BASE_URL, placeProcessCall } from './deploy/process-call.js';
-import { startTcpProxy } from './deploy/tcp-proxy.js';
+import { startTcpProxy } from '../scripts/bench/load/tcp-proxy.js';
 import { NGINX_BIN, startNginx } from './deploy/nginx.js';
 import { freshSchemaUrl } from './records/pg-schema.js';
 import http from 'node:http';
