@@ -146,6 +146,8 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       signedTokens: {
         tokens: new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs }),
         useStreamToken: (nonce, callSid, expiresAtMs) => sharedState.useStreamToken(nonce, callSid, expiresAtMs),
+        // Outbound calls placed by any instance (even one without REST control of its own) stream here too.
+        outboundCalls: sharedState.outboundCalls,
       },
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
