@@ -143,6 +143,16 @@ const EnvSchema = z
     // Graceful drain (README "Deploying"): seconds the Twilio routes keep answering after SIGTERM, then the longest wait for live calls.
     DRAIN_GRACE_S: count(0, 300, 5),
     DRAIN_TIMEOUT_S: count(0, 4 * 60 * 60, 600),
+    // N instances (README "Running N instances"): this instance's name, and whether stream URLs carry it.
+    INSTANCE_ID: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or hyphens (it becomes a URL path segment)')
+        .optional(),
+    ),
+    STREAM_ROUTE_BY_INSTANCE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false')),
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -154,6 +164,9 @@ function crossFieldIssues(env: Readonly<Record<string, string | undefined>>): st
   }
   if ((env.CLASSIFIER ?? '').trim() === 'llm' && !set('OPENAI_API_KEY')) {
     issues.push('CLASSIFIER is "llm" but OPENAI_API_KEY is not set');
+  }
+  if ((env.STREAM_ROUTE_BY_INSTANCE ?? '').trim() === 'true' && !set('INSTANCE_ID')) {
+    issues.push('STREAM_ROUTE_BY_INSTANCE is "true" but INSTANCE_ID is not set (the stream URL must name this instance)');
   }
   issues.push(...crossFieldRecordIssues(env));
   return issues;
@@ -217,6 +230,13 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly threadRetentionDays: number;
   readonly streamTokenTtlMs: number;
+  /** This instance's name (`INSTANCE_ID`), a URL path segment; undefined when unset. */
+  readonly instanceId: string | undefined;
+  /**
+   * `STREAM_ROUTE_BY_INSTANCE`: the voice webhook's `<Stream url>` ends in `/<INSTANCE_ID>`, so a balancer can send
+   * the media stream back to the instance that pre-warmed the call's session (`deploy/nginx/`).
+   */
+  readonly streamRouteByInstance: boolean;
   /** Graceful drain on SIGTERM/SIGINT (`DRAIN_GRACE_S`, `DRAIN_TIMEOUT_S`): see `src/deploy/drain.ts`. */
   readonly drain: {
     /** How long the Twilio routes keep answering after the signal (the balancer notices `/readyz` meanwhile). */
@@ -316,6 +336,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     threadRetentionDays: e.THREAD_RETENTION_DAYS,
     streamTokenTtlMs: e.STREAM_TOKEN_TTL_MS,
     drain: { graceMs: e.DRAIN_GRACE_S * 1000, timeoutMs: e.DRAIN_TIMEOUT_S * 1000 },
+    instanceId: e.INSTANCE_ID,
+    streamRouteByInstance: e.STREAM_ROUTE_BY_INSTANCE === 'true',
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
     consoleSoftphone: e.CONSOLE_SOFTPHONE === 'true',

@@ -19,6 +19,8 @@ import { runDrain, type DrainReport } from './deploy/drain.js';
 import { buildApp } from './http/app.js';
 import { createMemorySharedCallState, openSharedCallState, type SharedCallState } from './store/shared-call-state.js';
 import { SignedStreamTokens } from './telephony/signed-stream-token.js';
+import type { StreamStartedBus } from './store/stream-started-bus.js';
+import { openPostgresStreamStartedBus } from './store/postgres-stream-started-bus.js';
 import type { MediaSocketDecorator } from './http/media-route.js';
 import { createCheckpointer, MS_PER_DAY, type CheckpointStore } from './infrastructure/checkpointer.js';
 import type { Logger } from './logger.js';
@@ -64,6 +66,12 @@ export interface VoiceBotOptions {
    * built from `TWILIO_ACCOUNT_SID` when omitted, none without it.
    */
   readonly callStatusLookup?: CallStatusLookup;
+  /**
+   * Announces admitted streams to the other instances (and hears theirs) so an unused pre-warm is closed at once.
+   * When omitted: Postgres `LISTEN/NOTIFY` with `DATABASE_URL` (unless a checkpoint `store` object is passed, as in
+   * tests and harnesses), none otherwise (one instance on SQLite).
+   */
+  readonly streamStartedBus?: StreamStartedBus;
 }
 
 /** The assembled server, not yet listening. */
@@ -93,10 +101,15 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   let orchestration: Orchestration | undefined;
   let telemetry: CallTelemetry | undefined;
   let shared: SharedCallState | undefined;
+  let bus: StreamStartedBus | undefined;
   try {
     // Stream tokens' single use and the answered CallSids, shared by every instance on the same database.
     shared = options.sharedState ?? (options.store ? await createMemorySharedCallState(config) : await openSharedCallState(config, { logger }));
     const sharedState = shared;
+    bus =
+      options.streamStartedBus ??
+      (config.databaseUrl && !options.store ? await openPostgresStreamStartedBus({ connectionString: config.databaseUrl, logger }) : undefined);
+    const streamStartedBus = bus;
     telemetry = await startCallTelemetry({ config, logger, clock: options.clock ?? systemClock, store: options.recordStore });
     const restClient = config.twilio.accountSid ? twilio(config.twilio.accountSid, config.twilio.authToken) : undefined;
     const callControl = options.callControl ?? (restClient ? createTwilioCallControl({ client: restClient, logger }) : undefined);
@@ -120,6 +133,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(callControl ? { callControl } : {}),
       ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
       observers: [telemetry.observer],
+      ...(streamStartedBus ? { streamStartedBus } : {}),
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
@@ -132,12 +146,16 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       signedTokens: {
         tokens: new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs }),
         useStreamToken: (nonce, callSid, expiresAtMs) => sharedState.useStreamToken(nonce, callSid, expiresAtMs),
+        // Outbound calls placed by any instance (even one without REST control of its own) stream here too.
+        outboundCalls: sharedState.outboundCalls,
       },
       callHandler: calls,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(decorateMediaSocket ? { decorateMediaSocket } : {}),
       ...(callStatusLookup ? { callStatusLookup } : {}),
-      ...(callControl ? { outbound: { control: callControl, agents: catalogue.agents.map((agent) => agent.name) } } : {}),
+      ...(callControl
+        ? { outbound: { control: callControl, registry: sharedState.outboundCalls, agents: catalogue.agents.map((agent) => agent.name) } }
+        : {}),
       routes: telemetry.routes,
     });
 
@@ -156,6 +174,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       closed ??= (async () => {
         clearInterval(pruneTimer);
         await calls.close();
+        await streamStartedBus?.close();
         await app.close();
         await started.close();
         await telemetry?.close();
@@ -184,6 +203,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
   } catch (error) {
     await orchestration?.close();
     await telemetry?.close();
+    await bus?.close();
     await shared?.close();
     await store.close();
     throw error;

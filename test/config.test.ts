@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...BASE, REALTIME_PONG_TIMEOUT_MS: '' }).liveness.realtimePongTimeoutMs).toBe(5_000);
   });
 
+  it('takes INSTANCE_ID as a path segment, and refuses STREAM_ROUTE_BY_INSTANCE without it', () => {
+    expect(loadConfig(BASE)).toMatchObject({ instanceId: undefined, streamRouteByInstance: false });
+    expect(loadConfig({ ...BASE, INSTANCE_ID: 'bot-2', STREAM_ROUTE_BY_INSTANCE: 'true' })).toMatchObject({ instanceId: 'bot-2', streamRouteByInstance: true });
+    expect(() => loadConfig({ ...BASE, INSTANCE_ID: 'Bot/2' })).toThrow(/^Invalid configuration: INSTANCE_ID must be 1-63 lowercase letters/);
+    expect(() => loadConfig({ ...BASE, STREAM_ROUTE_BY_INSTANCE: 'true' })).toThrow(/STREAM_ROUTE_BY_INSTANCE is "true" but INSTANCE_ID is not set/);
+    expect(() => loadConfig({ ...BASE, STREAM_ROUTE_BY_INSTANCE: 'yes' })).toThrow(/STREAM_ROUTE_BY_INSTANCE/);
+  });
+
   it('returns a deeply frozen object', () => {
     const config = loadConfig(BASE);
     expect(Object.isFrozen(config)).toBe(true);

@@ -16,7 +16,8 @@ import { SHUTDOWN_CLOSING_LINE } from '../src/call/call-manager.js';
 import { renderSayAndHangup } from '../src/telephony/twiml.js';
 import { RealtimeFakeServer } from '../fakes/realtime-server.js';
 import { PROCESS_AUTH_TOKEN, PROCESS_PUBLIC_BASE_URL, placeProcessCall } from './deploy/process-call.js';
-import { startTcpProxy } from './deploy/tcp-proxy.js';
+import { startTcpProxy } from '../scripts/bench/load/tcp-proxy.js';
+import { NGINX_BIN, startNginx } from './deploy/nginx.js';
 import { freshSchemaUrl } from './records/pg-schema.js';
 import http from 'node:http';
 import type { SimCallResult } from '../scripts/sim-caller/sim-caller.js';
@@ -251,9 +252,13 @@ function getOnNewConnection(url: string): Promise<number> {
 }
 
 describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a round-robin proxy (TEST_DATABASE_URL)', { timeout: 180_000 }, () => {
-  it('20 calls, each with its webhook answered by one instance and its media stream served by the other, all work', async () => {
+  const balancers = [
+    { name: 'a Node TCP proxy', runs: true, schema: 'multi_instance' },
+    { name: 'real nginx with deploy/nginx/round-robin.conf', runs: NGINX_BIN !== undefined, schema: 'multi_instance_nginx' },
+  ];
+  for (const balancer of balancers) it.runIf(balancer.runs)(`20 calls behind ${balancer.name}, each with its webhook answered by one instance and its media stream served by the other, all work`, async () => {
     const realtime = await RealtimeFakeServer.start();
-    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'multi_instance');
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, balancer.schema);
     const env = {
       PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
       TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
@@ -272,7 +277,7 @@ describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a rou
     const portA = await listeningPort(a);
     const b = await start(env);
     const portB = await listeningPort(b);
-    const proxy = await startTcpProxy([portA, portB]);
+    const proxy = balancer.schema === 'multi_instance' ? await startTcpProxy([portA, portB]) : await startNginx('round-robin.conf', [portA, portB]);
     const origin = `http://127.0.0.1:${proxy.port}`;
     const startedAt = Date.now();
     try {
@@ -310,14 +315,172 @@ describe.runIf(TEST_DATABASE_URL)('two instances sharing PostgreSQL behind a rou
       while (endedLines() < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(endedLines()).toBe(20);
       expect(`${a.stdout()}${b.stdout()}`).not.toContain('media stream token refused');
+      // Each call's pre-warm, on the instance that answered it, was closed by the other's announcement, not the TTL.
+      const released = (): number =>
+        logLines(a.stdout(), 'pre-warmed session released: the stream started on another instance').length +
+        logLines(b.stdout(), 'pre-warmed session released: the stream started on another instance').length;
+      expect(released()).toBe(20);
+      expect(`${a.stdout()}${b.stdout()}`).not.toContain('no media stream came for a pre-warmed session');
       console.log(
-        `[measure] 2 instances behind a round-robin proxy: 20/20 calls worked, ${crossed.aToB + crossed.bToA} with webhook and media on different instances, ${realtime.totalConnections} Realtime sessions opened (20 cold at the media instance + pre-warms), ${Date.now() - startedAt} ms`,
+        `[measure] 2 instances behind ${balancer.name}: 20/20 calls worked, ${crossed.aToB + crossed.bToA} with webhook and media on different instances, ${realtime.totalConnections} Realtime sessions opened (20 cold at the media instance + 20 pre-warms, ${released()} of them released by announcement), ${Date.now() - startedAt} ms`,
+      );
+    } finally {
+      await ('close' in proxy ? proxy.close() : proxy.stop());
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      await realtime.close();
+    }
+  });
+
+  it.runIf(NGINX_BIN)('behind real nginx with deploy/nginx/route-by-instance.conf (STREAM_ROUTE_BY_INSTANCE): every stream reaches the instance that answered and pre-warmed its call', async () => {
+    const realtime = await RealtimeFakeServer.start();
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'route_by_instance');
+    const env = (instanceId: string): Record<string, string> => ({
+      PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+      OPENAI_REALTIME_URL: realtime.url,
+      OPENAI_API_KEY: 'test-key',
+      CLASSIFIER: 'keyword',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: 'data',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      DRAIN_GRACE_S: '0',
+      INSTANCE_ID: instanceId,
+      STREAM_ROUTE_BY_INSTANCE: 'true',
+    });
+    const a = await start(env('bot-1'));
+    const portA = await listeningPort(a);
+    const b = await start(env('bot-2'));
+    const portB = await listeningPort(b);
+    const nginx = await startNginx('route-by-instance.conf', [portA, portB]);
+    const origin = `http://127.0.0.1:${nginx.port}`;
+    try {
+      const calls: Promise<SimCallResult>[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        let mediaOpen: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (mediaOpen = resolve));
+        const call = placeProcessCall({ origin, durationMs: 2_000, connectionPerRequest: true, onMediaOpen: () => mediaOpen() });
+        calls.push(call);
+        await Promise.race([opened, call.then(() => undefined, () => undefined)]);
+      }
+      const results = await Promise.all(calls);
+      for (const result of results) {
+        expect(result.endedBy).toBe('caller');
+        expect(result.violations).toEqual([]);
+      }
+      const served = (started: Started, msg: string): string[] => logLines(started.stdout(), msg).map((line) => String(line.callSid));
+      // The webhooks were round robin, and each stream went back to the instance that answered its call.
+      expect(served(a, 'call answered')).toHaveLength(3);
+      expect(served(b, 'call answered')).toHaveLength(3);
+      expect(served(a, 'media stream started').sort()).toEqual(served(a, 'call answered').sort());
+      expect(served(b, 'media stream started').sort()).toEqual(served(b, 'call answered').sort());
+      // So every call adopted its pre-warmed session: one Realtime session per call, none opened cold or released.
+      const started = [...logLines(a.stdout(), 'call started'), ...logLines(b.stdout(), 'call started')];
+      expect(started.map((line) => line.prewarmed)).toEqual([true, true, true, true, true, true]);
+      expect(realtime.totalConnections).toBe(6);
+      expect(`${a.stdout()}${b.stdout()}`).not.toContain('pre-warmed session released');
+      console.log(`[measure] 2 instances behind nginx route-by-instance: 6/6 calls streamed back to their answering instance, 6 Realtime sessions for 6 calls (all pre-warmed)`);
+    } finally {
+      await nginx.stop();
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      await realtime.close();
+    }
+  });
+
+  it('SIGTERM to one instance mid-call: its calls finish there, new calls go to the other (the proxy skips a 503 /readyz), none lost', async () => {
+    const realtime = await RealtimeFakeServer.start();
+    const databaseUrl = await freshSchemaUrl(TEST_DATABASE_URL as string, 'kill_one_instance');
+    const env = {
+      PUBLIC_BASE_URL: PROCESS_PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: PROCESS_AUTH_TOKEN,
+      OPENAI_REALTIME_URL: realtime.url,
+      OPENAI_API_KEY: 'test-key',
+      CLASSIFIER: 'keyword',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: 'data',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      // The balancer polls /readyz every 100 ms: a second of grace is ten checks. Live calls have all the time they need.
+      DRAIN_GRACE_S: '1',
+      DRAIN_TIMEOUT_S: '120',
+    };
+    const a = await start(env);
+    const portA = await listeningPort(a);
+    const b = await start(env);
+    const portB = await listeningPort(b);
+    const proxy = await startTcpProxy([portA, portB], { healthPath: READY_PATH, healthIntervalMs: 100 });
+    const origin = `http://127.0.0.1:${proxy.port}`;
+    const placeInTurn = async (count: number, durationMs: number, flipAt?: number): Promise<Promise<SimCallResult>[]> => {
+      const calls: Promise<SimCallResult>[] = [];
+      for (let i = 0; i < count; i += 1) {
+        // One extra connection flips which instance gets the webhooks, so both serve streams.
+        if (i === flipAt) expect(await getOnNewConnection(`${origin}${READY_PATH}`)).toBe(200);
+        let mediaOpen: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (mediaOpen = resolve));
+        const call = placeProcessCall({ origin, durationMs, connectionPerRequest: true, onMediaOpen: () => mediaOpen() });
+        calls.push(call);
+        await Promise.race([opened, call.then(() => undefined, () => undefined)]);
+      }
+      return calls;
+    };
+    try {
+      // Six calls live on both instances (webhook and media alternate, so each instance serves three streams).
+      const live = await placeInTurn(6, 8_000, 3);
+      const streamsOn = (started: Started): number => logLines(started.stdout(), 'media stream started').length;
+      await outputShows(a, () => streamsOn(a) + streamsOn(b) === 6);
+      const liveOnA = streamsOn(a);
+      expect([liveOnA, streamsOn(b)]).toEqual([3, 3]);
+
+      const signalledAt = Date.now();
+      a.child.kill('SIGTERM');
+      await proxy.health(0, false);
+      const noticedAfterMs = Date.now() - signalledAt;
+      const routedBefore = proxy.routed.length;
+      // New calls while A drains: every connection goes to B.
+      const late = await placeInTurn(4, 2_000);
+      const results = await Promise.all([...live, ...late]);
+      for (const result of results) {
+        expect(result.endedBy).toBe('caller');
+        expect(result.violations).toEqual([]);
+      }
+      expect(proxy.routed.slice(routedBefore).every((index) => index === 1)).toBe(true);
+      expect(proxy.routed.length - routedBefore).toBe(8);
+
+      expect(await a.exited).toBe(0);
+      const exitedAfterMs = Date.now() - signalledAt;
+      // A served its own streams to their natural end: none cut, every one logged as ended before the exit.
+      const endedA = logLines(a.stdout(), 'call ended');
+      expect(endedA).toHaveLength(liveOnA);
+      expect(endedA.every((line) => line.reason !== 'server_shutdown')).toBe(true);
+      expect(logLines(a.stdout(), 'drain finished')[0]).toMatchObject({ callsEnded: 0, fallbacksMissed: 0 });
+      // A's pre-warms of the calls whose streams B served were closed on B's announcement, not held to the TTL.
+      const releasedOnA = logLines(a.stdout(), 'pre-warmed session released: the stream started on another instance').length;
+      const answeredOnAStreamedOnB = logLines(a.stdout(), 'call answered').filter((line) =>
+        logLines(b.stdout(), 'media stream started').some((s) => s.callSid === line.callSid),
+      ).length;
+      expect(releasedOnA).toBe(answeredOnAStreamedOnB);
+      expect(a.stdout()).not.toContain('no media stream came for a pre-warmed session');
+      const endedLines = (): number => logLines(a.stdout(), 'call ended').length + logLines(b.stdout(), 'call ended').length;
+      const deadline = Date.now() + 10_000;
+      while (endedLines() < 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(endedLines()).toBe(10);
+      expect(a.stderr()).toBe('');
+      console.log(
+        `[measure] kill one of 2 instances mid-call: 6 live calls (${liveOnA} streaming on the killed one) + 4 placed during its drain, 10/10 ended by the caller, calls cut 0; proxy skipped it ${noticedAfterMs} ms after SIGTERM; it exited 0 ${exitedAfterMs} ms after SIGTERM; ${releasedOnA} pre-warms released by announcement`,
       );
     } finally {
       await proxy.close();
       a.child.kill('SIGTERM');
       b.child.kill('SIGTERM');
-      expect(await a.exited).toBe(0);
+      await a.exited;
       expect(await b.exited).toBe(0);
       await realtime.close();
     }

@@ -7,6 +7,8 @@
  *
  * Servers: `ours` (REALTIME_AUDIO_FORMAT=pcmu), `ours-pcm16`, `official` (Agents SDK example) and `floor` (the bare
  * μ-law relay), alternated within each rung so the machine's noise hits them alike; ratios are taken within one run.
+ * `ours-x2-proxy` (two processes of ours on one Postgres behind a round-robin TCP proxy; CPU and RSS summed over
+ * both) runs when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` names a Postgres, and is refused without one.
  * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official,floor`,
  * `BENCH_PIN=1` (taskset pinning), `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
  */
@@ -17,6 +19,9 @@ import { measureOffset } from './load/clock-sync.js';
 import type { LatencySummary } from './load/latency-stats.js';
 import type { FakeMessage } from './load/records.js';
 import { runRung, SERVER_KINDS, type RungResult, type ServerKind } from './load/run-rung.js';
+
+/** The rung kind of two instances behind a proxy. */
+const MULTI_INSTANCE_KIND: ServerKind = 'ours-x2-proxy';
 
 const QUICK_LADDER = [10, 50, 100];
 const QUICK_WINDOW_S = 15;
@@ -42,6 +47,8 @@ export interface LoadBenchOptions {
   /** Extra node flags for the server under test (both servers), e.g. GC settings. */
   readonly serverNodeFlags: readonly string[];
   readonly dumpDir?: string | undefined;
+  /** Postgres for the multi-instance rung (`BENCH_DATABASE_URL`, else `TEST_DATABASE_URL`). */
+  readonly databaseUrl?: string | undefined;
   /** Pin the server to core 0 and the load generators to the other cores (`BENCH_PIN=1`; off by default: on a 2-core host one core is too little for the load generators). */
   readonly pin: boolean;
 }
@@ -62,9 +69,14 @@ export function loadBenchOptions(argv: readonly string[] = process.argv, env: No
   if (ladder.some((n) => !(n >= 1 && n <= 4000))) throw new Error(`BENCH_LADDER must list call counts 1..4000, got ${env.BENCH_LADDER}`);
   const windowS = env.BENCH_WINDOW_S ? Number(env.BENCH_WINDOW_S) : full ? FULL_WINDOW_S : QUICK_WINDOW_S;
   if (!(windowS >= 1 && windowS <= 600)) throw new Error(`BENCH_WINDOW_S must be 1..600, got ${env.BENCH_WINDOW_S}`);
-  const servers = (env.BENCH_SERVERS ?? SERVER_KINDS.join(',')).split(',').map((s) => s.trim()) as ServerKind[];
+  const databaseUrl = env.BENCH_DATABASE_URL || env.TEST_DATABASE_URL || undefined;
+  // The multi-instance rung needs a Postgres: by default it runs only when one is named.
+  const defaults = SERVER_KINDS.filter((kind) => kind !== MULTI_INSTANCE_KIND || databaseUrl !== undefined);
+  if (databaseUrl === undefined) process.stderr.write(`load: ${MULTI_INSTANCE_KIND} skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a Postgres\n`);
+  const servers = (env.BENCH_SERVERS ?? defaults.join(',')).split(',').map((s) => s.trim()) as ServerKind[];
   if (servers.length === 0 || servers.some((s) => !SERVER_KINDS.includes(s))) throw new Error(`BENCH_SERVERS must list some of ${SERVER_KINDS.join(', ')}, got ${env.BENCH_SERVERS}`);
-  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, serverNodeFlags: (env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0), dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined, pin: env.BENCH_PIN === '1' };
+  if (servers.includes(MULTI_INSTANCE_KIND) && databaseUrl === undefined) throw new Error(`BENCH_SERVERS lists ${MULTI_INSTANCE_KIND}, which needs a Postgres: set BENCH_DATABASE_URL or TEST_DATABASE_URL`);
+  return { ladder, windowS, servers, cpuProfDir: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined, serverNodeFlags: (env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0), dumpDir: env.BENCH_DUMP ? path.resolve(env.BENCH_DUMP) : undefined, pin: env.BENCH_PIN === '1', databaseUrl };
 }
 
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -89,6 +101,11 @@ function errorsOf(r: RungResult): string {
   if (r.serverErrorLines) parts.push(`${r.serverErrorLines} server error logs`);
   if (r.serverWarnLines) parts.push(`${r.serverWarnLines} server warn logs`);
   return parts.length ? parts.join(', ') : 'none';
+}
+
+/** Calls that failed, were never matched to a Realtime session, or were closed by the server before the hang-up. */
+export function callsLost(r: RungResult): number {
+  return r.failedCalls + r.unmatchedCalls + r.closedByServer;
 }
 
 /** Share of a core above which a server counts as saturated (its queues grow and its per-call CPU is not comparable). */
@@ -131,6 +148,7 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     ['ours', 'official'],
     ['ours-pcm16', 'official'],
     ['ours', 'ours-pcm16'],
+    ['ours-x2-proxy', 'ours'],
   ];
   for (const [a, b] of pairs) for (const ours of rungs.filter((r) => r.server === a)) {
     const official = rungs.find((r) => r.server === b && r.calls === ours.calls);
@@ -147,6 +165,19 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
   }
   if (ratioRows.length > 0) {
     lines.push('', table(['ratio', 'calls', 'CPU per call', 'RSS per call', 'in p99', 'out p99', 'barge p99'], ratioRows));
+  }
+  const scaled = rungs.filter((r) => r.server === MULTI_INSTANCE_KIND);
+  if (scaled.length > 0) {
+    const scaleRows = scaled.map((r) => [
+      isSaturated(r) ? `${r.server}*` : r.server,
+      String(r.calls),
+      fmt(r.cpuMsPerCallSecond, 3),
+      fmt(r.inbound.p99Ms),
+      fmt(r.outbound.p99Ms),
+      fmt(r.firstAudio.p99Ms),
+      String(callsLost(r)),
+    ]);
+    lines.push('', 'two instances on one Postgres behind a round-robin proxy (CPU summed over both processes):', table(['server', 'calls', 'CPU ms/call-s (sum)', 'in p99 ms', 'out p99 ms', 'first audio p99 ms', 'calls lost'], scaleRows));
   }
   lines.push(
     '',
@@ -170,7 +201,7 @@ export async function runLoadBench(options: LoadBenchOptions = loadBenchOptions(
     for (const calls of options.ladder) {
       for (const server of options.servers) {
         process.stderr.write(`load: ${server} x${calls} for ${options.windowS} s...\n`);
-        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, serverCpus: placement.server, loadCpus: placement.load, cpuProfDir: options.cpuProfDir, serverNodeFlags: options.serverNodeFlags, dumpDir: options.dumpDir }));
+        rungs.push(await runRung({ server, calls, windowMs: options.windowS * 1000, fakeUrl: url, fake, fakeClock, serverCpus: placement.server, loadCpus: placement.load, cpuProfDir: options.cpuProfDir, serverNodeFlags: options.serverNodeFlags, dumpDir: options.dumpDir, databaseUrl: options.databaseUrl }));
       }
     }
   } finally {

@@ -25,12 +25,13 @@ import { RealtimeService } from '../service/realtime-service.js';
 import type { ServiceEvent } from '../service/service-events.js';
 import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '../telephony/call-handler.js';
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
-import type { CallObserver } from './call-observer.js';
+import type { CallObserver, PrewarmReleaseCause } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
 import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml.js';
 import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
 import { ResponseWatchdog } from './response-watchdog.js';
+import type { StreamStartedBus } from '../store/stream-started-bus.js';
 
 /** Options for {@link CallManager}. */
 export interface CallManagerOptions {
@@ -54,6 +55,12 @@ export interface CallManagerOptions {
   readonly prewarm?: boolean;
   /** Watch every call (call records, metrics, webhooks); see `CallObserver`. */
   readonly observers?: readonly CallObserver[];
+  /**
+   * Streams admitted on the other instances (Postgres `LISTEN/NOTIFY` with `DATABASE_URL`): this instance closes its
+   * unused pre-warm of such a call at once, and announces the streams it admits without a pre-warm of its own.
+   * None for one process.
+   */
+  readonly streamStartedBus?: StreamStartedBus;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -93,6 +100,7 @@ export class CallManager implements CallHandler {
   /** The tools every call of this process has: all of them with Twilio REST control, none without. */
   readonly #availableTools: readonly AgentToolName[];
   #closing = false;
+  readonly #unsubscribeBus: (() => void) | undefined;
 
   constructor(options: CallManagerOptions) {
     this.#options = options;
@@ -104,7 +112,9 @@ export class CallManager implements CallHandler {
       clock: this.#clock,
       logger: options.logger,
       ...(options.prewarmTtlMs === undefined ? {} : { ttlMs: options.prewarmTtlMs }),
+      onExpired: (callSid) => this.#notify((observer) => observer.prewarmReleased?.(callSid, 'ttl')),
     });
+    this.#unsubscribeBus = options.streamStartedBus?.subscribe((callSid) => this.#streamStartedElsewhere(callSid));
   }
 
   /** Calls with a live media stream. */
@@ -172,6 +182,8 @@ export class CallManager implements CallHandler {
     const prewarmed = this.#prewarmed.adopt(start.callSid);
     const answeredAt = this.#answeredAt.get(start.callSid);
     this.#answeredAt.delete(start.callSid);
+    // Another instance may hold this call's pre-warm (its webhook landed there): tell it to close that session now.
+    if (!prewarmed) this.#options.streamStartedBus?.publish(start.callSid);
     let rawClient: RealtimeClientLike;
     let connected: Promise<void>;
     if (prewarmed) {
@@ -303,13 +315,25 @@ export class CallManager implements CallHandler {
     if (status.callStatus === 'completed' || status.callStatus === 'canceled' || status.callStatus === 'failed') {
       this.#answeredAt.delete(status.callSid);
       // A call that ended while ringing never opens its stream: release its pre-warmed session now, not at the TTL.
-      const prewarmed = this.#prewarmed.adopt(status.callSid);
-      if (prewarmed) {
-        void prewarmed.client.disconnect().catch((error: unknown) => {
-          this.#log.warn({ err: toError(error), callSid: status.callSid }, 'pre-warmed realtime session disconnect failed');
-        });
-      }
+      this.#releasePrewarm(status.callSid, 'call_ended');
     }
+  }
+
+  /**
+   * Another instance admitted this call's stream: the pre-warm held here will never be adopted, and no stream is
+   * on its way here (a drain need not wait for it).
+   */
+  #streamStartedElsewhere(callSid: string): void {
+    this.#answeredAt.delete(callSid);
+    if (this.#releasePrewarm(callSid, 'stream_elsewhere')) {
+      this.#log.info({ callSid }, 'pre-warmed session released: the stream started on another instance');
+    }
+  }
+
+  #releasePrewarm(callSid: string, cause: PrewarmReleaseCause): boolean {
+    if (!this.#prewarmed.release(callSid)) return false;
+    this.#notify((observer) => observer.prewarmReleased?.(callSid, cause));
+    return true;
   }
 
   /** The live call with this CallSid, if any. */
@@ -320,6 +344,7 @@ export class CallManager implements CallHandler {
   /** Ends every call and pre-warmed session (server shutdown); resolves when all teardowns are done. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#unsubscribeBus?.();
     await Promise.allSettled([...this.#calls.values()].map((session) => session.end('server_shutdown')));
     await Promise.allSettled([...this.#running]);
     await this.#prewarmed.closeAll();

@@ -31,12 +31,20 @@ export interface ObservedCall {
   readonly logger: Logger;
 }
 
+/** Why a pre-warmed session was closed without a stream adopting it. */
+export type PrewarmReleaseCause = 'stream_elsewhere' | 'call_ended' | 'ttl';
+
 /** Watches calls; every method is optional and must not throw. */
 export interface CallObserver {
   /** The voice webhook answered a call (it is ringing on our side; the stream follows). */
   callAnswered?(call: IncomingCall): void;
   /** The call's media stream started. */
   streamStarted?(call: ObservedCall): void;
+  /**
+   * A session pre-warmed for the call was closed unused: its stream started on another instance
+   * (`stream_elsewhere`), the call ended while ringing (`call_ended`), or no stream came within the TTL (`ttl`).
+   */
+  prewarmReleased?(callSid: string, cause: PrewarmReleaseCause): void;
   /** The call was torn down; `summary` includes the actions and outcome when actions were enabled. */
   callEnded?(summary: CallSummary): void;
 }

@@ -31,6 +31,8 @@ export interface PrewarmedSessionsOptions {
   readonly logger: Logger;
   readonly ttlMs?: number;
   readonly maxSessions?: number;
+  /** Told when a session is closed unused because its TTL passed (metrics). */
+  readonly onExpired?: (callSid: string) => void;
 }
 
 /** The pre-warmed sessions of one process, keyed by CallSid. */
@@ -40,12 +42,14 @@ export class PrewarmedSessions {
   readonly #logger: Logger;
   readonly #ttlMs: number;
   readonly #maxSessions: number;
+  readonly #onExpired: ((callSid: string) => void) | undefined;
 
   constructor(options: PrewarmedSessionsOptions) {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#ttlMs = options.ttlMs ?? PREWARM_TTL_MS;
     this.#maxSessions = options.maxSessions ?? MAX_PREWARMED_SESSIONS;
+    this.#onExpired = options.onExpired;
   }
 
   /** Number of sessions waiting for their stream. */
@@ -76,6 +80,17 @@ export class PrewarmedSessions {
     return { client: entry.client, connected: entry.connected };
   }
 
+  /**
+   * Closes the call's unused session now (its call ended while ringing, or its stream started on another instance);
+   * true when there was one.
+   */
+  release(callSid: string): boolean {
+    const entry = this.adopt(callSid);
+    if (!entry) return false;
+    entry.client.disconnect().catch((error: unknown) => this.#logger.warn({ err: error, callSid }, 'pre-warmed disconnect failed'));
+    return true;
+  }
+
   /** Closes every waiting session (server shutdown). */
   async closeAll(): Promise<void> {
     const entries = [...this.#entries.values()];
@@ -91,6 +106,7 @@ export class PrewarmedSessions {
     if (!entry) return;
     this.#entries.delete(callSid);
     this.#logger.warn({ callSid, ttlMs: this.#ttlMs }, 'no media stream came for a pre-warmed session; closing it');
+    this.#onExpired?.(callSid);
     entry.client.disconnect().catch((error: unknown) => this.#logger.warn({ err: error, callSid }, 'pre-warmed disconnect failed'));
   }
 }

@@ -5,7 +5,9 @@
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { OutboundCallRegistry } from '../actions/outbound-call-registry.js';
+import { OutboundCallRegistry, type OutboundCallStates } from '../actions/outbound-call-registry.js';
+import { OUTBOUND_STREAM_TOKEN_TTL_MS, type OutboundStreamTokens } from '../actions/outbound-calls.js';
+import { SignedStreamTokens } from '../telephony/signed-stream-token.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -72,7 +74,8 @@ export interface AppDeps {
   /** Enables `POST /calls` (still 404 while `config.callsApiKey` is unset): Twilio REST control and call state. */
   readonly outbound?: {
     readonly control: TwilioCallControl;
-    readonly registry?: OutboundCallRegistry;
+    /** Outbound calls' state: the shared store's for N instances, this process's memory by default. */
+    readonly registry?: OutboundCallStates;
     /** Agent names a call may request (the catalogue's). */
     readonly agents?: readonly string[];
   };
@@ -118,9 +121,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoute(app, deps.drain);
   if (deps.drain) registerDrainGate(app, deps.drain);
   const registry = deps.outbound ? (deps.outbound.registry ?? new OutboundCallRegistry(clock)) : undefined;
-  const callHandler = registry ? withOutboundStatus(deps.callHandler, registry) : deps.callHandler;
+  const callHandler = registry ? withOutboundStatus(deps.callHandler, registry, deps.logger) : deps.callHandler;
   if (deps.outbound && registry) {
-    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokenStore, registry, agents: deps.outbound.agents, peerLog });
+    // Signed outbound tokens when streams may land on any instance (their stream key is bound in the registry).
+    const tokens: OutboundStreamTokens = deps.signedTokens
+      ? { kind: 'signed', tokens: new SignedStreamTokens({ secret: deps.config.twilio.authToken, ttlMs: OUTBOUND_STREAM_TOKEN_TTL_MS }) }
+      : { kind: 'per_process', store: tokenStore };
+    registerCallsRoute(app, { config: deps.config, control: deps.outbound.control, tokens, registry, agents: deps.outbound.agents, peerLog });
   }
   const verifier = deps.callStatusLookup
     ? new CallStatusVerifier({
@@ -132,7 +139,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         onError: deps.config.twilio.verifyOnError,
       })
     : undefined;
-  const signed = deps.signedTokens;
+  // A stream naming an outbound stream key is checked against the registry (the shared store's in production).
+  const signed = deps.signedTokens && registry && !deps.signedTokens.outboundCalls ? { ...deps.signedTokens, outboundCalls: registry } : deps.signedTokens;
   const issueToken = signed ? (callSid: string) => signed.tokens.issue(callSid) : undefined;
   registerTwilioWebhookRoutes(app, { config: deps.config, callHandler, tokenStore, issueToken, admissions, verifier, peerLog, guard });
   registerMediaRoute(app, {

@@ -5,14 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { placeOutboundCall } from '../actions/outbound-calls.js';
-import type { OutboundCallRegistry } from '../actions/outbound-call-registry.js';
+import { placeOutboundCall, type OutboundStreamTokens } from '../actions/outbound-calls.js';
+import type { OutboundCallStates } from '../actions/outbound-call-registry.js';
 import type { TwilioCallControl } from '../actions/twilio-call-control.js';
 import type { RateLimitedLog } from '../rate-limited-log.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CallHandler, StatusCallback } from '../telephony/call-handler.js';
-import type { StreamTokenStore } from '../telephony/stream-token-store.js';
 import { bearerToken as bearer, keyMatches } from './bearer-auth.js';
 
 /** Path of the outbound call API. */
@@ -44,8 +43,9 @@ export type CallRequestBody = z.infer<typeof CallRequestSchema>;
 export interface CallsRouteOptions {
   readonly config: Config;
   readonly control: TwilioCallControl;
-  readonly tokenStore: StreamTokenStore;
-  readonly registry: OutboundCallRegistry;
+  /** Per-process tokens for one instance; signed ones (bound through the registry) for N. */
+  readonly tokens: OutboundStreamTokens;
+  readonly registry: OutboundCallStates;
   /** Agent names an outbound call may ask for (the catalogue's); any snake_case name when omitted. */
   readonly agents?: readonly string[] | undefined;
   /** Rate-limits the refusal line (anyone can send requests without the key). */
@@ -92,7 +92,7 @@ export function registerCallsRoute(app: FastifyInstance, options: CallsRouteOpti
     }
     const result = await placeOutboundCall(
       { to: body.to, from, agent: body.agent, context: body.context, machineDetection: body.machineDetection },
-      { control: options.control, tokenStore: options.tokenStore, publicBaseUrl: config.publicBaseUrl, registry, logger: request.log as Logger },
+      { control: options.control, tokens: options.tokens, publicBaseUrl: config.publicBaseUrl, registry, logger: request.log as Logger },
     );
     if (!result.ok) {
       return reply.code(502).send({ error: 'twilio_failed', code: result.code ?? null, message: result.message });
@@ -102,20 +102,23 @@ export function registerCallsRoute(app: FastifyInstance, options: CallsRouteOpti
 
   app.get<{ Params: { callSid: string } }>(`${CALLS_PATH}/:callSid`, async function callState(request, reply) {
     if (!authorize(request, reply)) return reply;
-    const state = registry.get(request.params.callSid);
+    const state = await registry.get(request.params.callSid);
     if (!state) return reply.code(404).send({ error: 'not_found' });
     return reply.send(state);
   });
 }
 
-/** Wraps the call handler so status callbacks also update the outbound registry (then reach the handler as before). */
-export function withOutboundStatus(handler: CallHandler, registry: OutboundCallRegistry): CallHandler {
+/**
+ * Wraps the call handler so status callbacks also update the outbound registry (then reach the handler as before,
+ * without waiting for the store's write).
+ */
+export function withOutboundStatus(handler: CallHandler, registry: OutboundCallStates, logger: Logger): CallHandler {
   return {
     onCallAnswered: (call) => handler.onCallAnswered(call),
     onStreamStarted: (stream) => handler.onStreamStarted(stream),
     ...(handler.streamEndedTwiml ? { streamEndedTwiml: (callSid: string) => handler.streamEndedTwiml?.(callSid) } : {}),
     onStatus: (status: StatusCallback) => {
-      registry.update(status);
+      registry.update(status).catch((error: unknown) => logger.warn({ err: error, callSid: status.callSid }, 'outbound call state not updated'));
       handler.onStatus?.(status);
     },
   };

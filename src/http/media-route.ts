@@ -4,7 +4,8 @@
  * then the handshake is read, then the single-use token from `start.customParameters` is consumed; only then
  * is a transport built and handed to the call handler, which may open the paid Realtime session.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RateLimitedLog } from '../rate-limited-log.js';
@@ -19,6 +20,7 @@ import { isSignedStreamToken, type SignedStreamTokens } from '../telephony/signe
 import type { StreamStart } from '../telephony/twilio-messages.js';
 import type { ConnectionGuard } from './connection-guard.js';
 import { MEDIA_STREAM_PATH } from '../telephony/twiml.js';
+import { OUTBOUND_STREAM_KEY_PREFIX } from '../actions/outbound-calls.js';
 import { upgradeSignatureHook } from './twilio-signature-hook.js';
 
 /** Wraps an authenticated media socket before the handshake; sees every frame, `connected` and `start` included. */
@@ -36,6 +38,12 @@ export interface MediaRouteOptions {
   readonly signed?: {
     readonly tokens: SignedStreamTokens;
     useStreamToken(nonce: string, callSid: string, expiresAtMs: number): Promise<boolean>;
+    /**
+     * Outbound calls' stream keys bound to their CallSids (the shared store): a stream presenting a `streamKey`
+     * parameter is accepted when its token was signed for that key and the key was bound to the stream's CallSid.
+     * Without it such streams are refused.
+     */
+    readonly outboundCalls?: { callSidForStreamKey(streamKey: string): Promise<string | undefined> } | undefined;
   } | undefined;
   readonly clock: Clock;
   /** Told when a stream starts, so its CallSid is never answered again. */
@@ -51,7 +59,11 @@ export interface MediaRouteOptions {
 /** Registers the media socket route; `@fastify/websocket` must be registered first. */
 export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOptions): void {
   const preValidation = upgradeSignatureHook(options.config.twilio.authToken, options.config.publicBaseUrl, options.peerLog);
-  app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, function mediaStream(socket, request) {
+  // `/twilio/media/<instance>` (STREAM_ROUTE_BY_INSTANCE) is the same socket: the segment is for the balancer, and a
+  // stream the balancer sent elsewhere (its instance gone) is served like any other.
+  app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation }, mediaStream);
+  app.get(`${MEDIA_STREAM_PATH}/:instance`, { websocket: true, preValidation }, mediaStream);
+  function mediaStream(this: FastifyInstance, socket: WebSocket, request: FastifyRequest): void {
     const raw = wrapWebSocket(socket);
     const mediaSocket = options.decorateMediaSocket ? options.decorateMediaSocket(raw, request.log as Logger) : raw;
     readHandshake({
@@ -64,7 +76,7 @@ export function registerMediaRoute(app: FastifyInstance, options: MediaRouteOpti
         if (acceptStream(mediaSocket, start, request.log as Logger, options)) options.guard?.trust(request.raw.socket);
       },
     });
-  });
+  }
 }
 
 /**
@@ -85,10 +97,15 @@ export function acceptStream(socket: MediaSocket, start: StreamStart, requestLog
   return true;
 }
 
+/** How often and how long a stream waits for its outbound call's binding (`calls.create` may still be returning). */
+export const STREAM_KEY_BINDING_POLL_MS = 100;
+export const STREAM_KEY_BINDING_WAIT_MS = 2_000;
+
 /**
- * A signed token: signature, CallSid and expiry are checked now; the transport is built at once so the frames that
- * follow `start` are queued, and the call handler (which may open the paid Realtime session) runs only once the
- * shared store has recorded the token's first use. A replay anywhere closes with 1008 and opens nothing.
+ * A signed token: signature, CallSid (or, for an outbound call, its stream key) and expiry are checked now; the
+ * transport is built at once so the frames that follow `start` are queued, and the call handler (which may open the
+ * paid Realtime session) runs only once the shared store has confirmed an outbound key's binding and recorded the
+ * token's first use. A replay anywhere closes with 1008 and opens nothing.
  */
 function acceptSignedStream(
   socket: MediaSocket,
@@ -97,29 +114,53 @@ function acceptSignedStream(
   signed: NonNullable<MediaRouteOptions['signed']>,
   options: MediaRouteOptions,
 ): boolean {
-  const verdict = signed.tokens.verify(start.callSid, start.customParameters.token ?? '');
-  if (!verdict.ok) {
-    options.peerLog.warn({ callSid: start.callSid, reason: verdict.reason }, 'media stream token refused');
+  const streamKey = start.customParameters.streamKey;
+  const refuse = (reason: string): false => {
+    options.peerLog.warn({ callSid: start.callSid, reason }, 'media stream token refused');
     socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
     return false;
-  }
+  };
+  if (streamKey !== undefined && (!streamKey.startsWith(OUTBOUND_STREAM_KEY_PREFIX) || !signed.outboundCalls)) return refuse('malformed');
+  const verdict = signed.tokens.verify(streamKey ?? start.callSid, start.customParameters.token ?? '');
+  if (!verdict.ok) return refuse(verdict.reason);
   const { nonce, expiresAtMs } = verdict.claims;
   const transport = mediaTransportFor(socket, start, logger, options);
-  signed.useStreamToken(nonce, start.callSid, expiresAtMs).then(
-    (first) => {
-      if (!first) {
-        options.peerLog.warn({ callSid: start.callSid, reason: 'reused' }, 'media stream token refused');
-        socket.close(CLOSE_POLICY_VIOLATION, 'unauthorized');
-        return;
-      }
-      startCall(socket, start, logger, options, transport);
-    },
-    (error: unknown) => {
-      logger.error({ err: error }, 'shared store failed to record the stream token; closing the stream');
-      transport.close('token store failed');
-    },
-  );
+  const bound = streamKey === undefined || !signed.outboundCalls ? Promise.resolve(true) : boundTo(signed.outboundCalls, streamKey, start.callSid, options.clock);
+  bound
+    .then(async (ok) => {
+      if (!ok) return 'wrong_call' as const;
+      return (await signed.useStreamToken(nonce, start.callSid, expiresAtMs)) ? ('first' as const) : ('reused' as const);
+    })
+    .then(
+      (outcome) => {
+        if (outcome !== 'first') {
+          refuse(outcome);
+          return;
+        }
+        startCall(socket, start, logger, options, transport);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shared store failed to record the stream token; closing the stream');
+        transport.close('token store failed');
+      },
+    );
   return true;
+}
+
+/** True when `streamKey` is (or, within the wait, becomes) bound to `callSid`. */
+async function boundTo(
+  outboundCalls: NonNullable<NonNullable<MediaRouteOptions['signed']>['outboundCalls']>,
+  streamKey: string,
+  callSid: string,
+  clock: Clock,
+): Promise<boolean> {
+  const deadline = clock.now() + STREAM_KEY_BINDING_WAIT_MS;
+  for (;;) {
+    const bound = await outboundCalls.callSidForStreamKey(streamKey);
+    if (bound !== undefined) return bound === callSid;
+    if (clock.now() >= deadline) return false;
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, STREAM_KEY_BINDING_POLL_MS));
+  }
 }
 
 /** The stream's transport, exchanging PCM at the rate of the configured Realtime wire format (`REALTIME_AUDIO_FORMAT`). */

@@ -84,7 +84,8 @@ export function registerTwilioWebhookRoutes(app: FastifyInstance, options: Twili
       direction: formField(params, 'Direction') ?? '',
     };
     const token = issueToken(callSid);
-    const twiml = renderConnectStream({ publicBaseUrl: config.publicBaseUrl, token, callSid, from: call.from, to: call.to });
+    const instanceId = config.streamRouteByInstance ? config.instanceId : undefined;
+    const twiml = renderConnectStream({ publicBaseUrl: config.publicBaseUrl, token, callSid, from: call.from, to: call.to, instanceId });
     request.log.info({ callSid, direction: call.direction, from: call.from, to: call.to }, 'call answered');
     try {
       callHandler.onCallAnswered(call);

@@ -95,6 +95,9 @@ export function createMetricsSink(options: { readonly defaultMetrics?: boolean }
     timeline(_callSid, event) {
       onTimeline(event);
     },
+    prewarmReleased(_callSid, cause) {
+      metrics.prewarmsReleased.inc({ cause });
+    },
     callEnded(summary) {
       const call = live.get(summary.callSid);
       if (!call) return;

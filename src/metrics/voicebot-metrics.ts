@@ -22,6 +22,7 @@ export interface VoicebotMetrics {
   readonly realtimeErrors: Counter<'code'>;
   readonly inboundFramesDropped: Counter;
   readonly tokens: Counter<'kind'>;
+  readonly prewarmsReleased: Counter<'cause'>;
 }
 
 /** Creates the registry and its metrics; `collectOnScrape` runs before each scrape (frame-drop deltas). */
@@ -48,5 +49,11 @@ export function createVoicebotMetrics(options: { readonly defaultMetrics?: boole
       collect: options.collectOnScrape,
     }),
     tokens: new Counter({ name: 'voicebot_tokens_total', help: 'Realtime tokens used, by kind (from response.done usage).', labelNames: ['kind'], registers }),
+    prewarmsReleased: new Counter({
+      name: 'voicebot_prewarms_released_total',
+      help: 'Pre-warmed Realtime sessions closed unused, by cause (stream_elsewhere: the stream started on another instance).',
+      labelNames: ['cause'],
+      registers,
+    }),
   };
 }

@@ -72,11 +72,32 @@ CREATE TABLE call_admissions (
 );
 CREATE INDEX call_admissions_answered_at ON call_admissions (answered_at_ms)`;
 
-/** Every migration, oldest first. */
+/**
+ * Outbound calls shared by N instances (`src/store/shared-outbound-calls.ts`): placed on one instance, their stream
+ * and status callbacks served by any. `stream_key` is the provisional key the call's signed stream token names.
+ */
+const OUTBOUND_CALLS_V5 = (bigint: string) => `
+CREATE TABLE outbound_calls (
+  call_sid TEXT PRIMARY KEY,
+  stream_key TEXT NOT NULL UNIQUE,
+  agent TEXT,
+  status TEXT NOT NULL,
+  answered_by TEXT,
+  duration_seconds INTEGER,
+  placed_at_ms ${bigint} NOT NULL,
+  updated_at_ms ${bigint} NOT NULL
+);
+CREATE INDEX outbound_calls_placed_at ON outbound_calls (placed_at_ms)`;
+
+/**
+ * Every migration, oldest first. Versions may have gaps (branches number theirs ahead of merging): the runner applies
+ * every version not yet recorded, so a lower version merged later is still applied once.
+ */
 export const RECORD_MIGRATIONS: readonly RecordMigration[] = [
   { version: 1, name: 'call records and their entries', sqlite: CALL_RECORDS_V1('INTEGER', 'INTEGER'), postgres: CALL_RECORDS_V1('BIGINT', 'BOOLEAN') },
   { version: 2, name: 'webhook outbox', sqlite: WEBHOOK_OUTBOX_V2('INTEGER'), postgres: WEBHOOK_OUTBOX_V2('BIGINT') },
   { version: 3, name: 'shared call state', sqlite: SHARED_CALL_STATE_V3('INTEGER'), postgres: SHARED_CALL_STATE_V3('BIGINT') },
+  { version: 5, name: 'shared outbound calls', sqlite: OUTBOUND_CALLS_V5('INTEGER'), postgres: OUTBOUND_CALLS_V5('BIGINT') },
 ];
 
 /** Key of the Postgres advisory lock held while migrating (any constant unique to this table set). */

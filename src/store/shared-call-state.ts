@@ -4,7 +4,8 @@
  * migrations (version 3):
  * - `stream_token_uses`: the nonce of every consumed stream token, inserted atomically, so a token is used once
  *   across all instances;
- * - `call_admissions`: the "CallSid answered once" record (`CallAdmissionStore`), claimed with an atomic insert.
+ * - `call_admissions`: the "CallSid answered once" record (`CallAdmissionStore`), claimed with an atomic insert;
+ * - `outbound_calls` (version 5): the calls placed through `POST /calls` and their stream keys (`outboundCalls`).
  * Times are epoch ms (instances share no monotonic clock).
  */
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { SQLITE_CHECKPOINT_FILE } from '../infrastructure/checkpointer.js';
 import type { Logger } from '../logger.js';
 import { migrateRecordStore } from '../records/record-migrations.js';
 import { openPostgresDb, openSqliteDb, type SqlDb } from '../records/sql-db.js';
+import { SharedOutboundCalls } from './shared-outbound-calls.js';
 import { DEFAULT_ADMISSION_MEMORY_MS, type AdmissionVerdict, type CallAdmissionStore } from '../telephony/call-admission-store.js';
 
 /** How often expired nonces and forgotten admissions are deleted. */
@@ -35,9 +37,12 @@ export class SharedCallState implements CallAdmissionStore {
   readonly #memoryMs: number;
   readonly #now: () => number;
   readonly #pruneTimer: ReturnType<typeof setInterval>;
+  /** Outbound calls placed by any instance. */
+  readonly outboundCalls: SharedOutboundCalls;
 
   constructor(db: SqlDb, options: SharedCallStateOptions) {
     this.#db = db;
+    this.outboundCalls = new SharedOutboundCalls(db, options.now);
     this.#answerWindowMs = options.answerWindowMs;
     this.#memoryMs = options.memoryMs ?? DEFAULT_ADMISSION_MEMORY_MS;
     this.#now = options.now ?? Date.now;
@@ -85,7 +90,8 @@ export class SharedCallState implements CallAdmissionStore {
     const now = this.#now();
     const tokens = await this.#db.run(`DELETE FROM stream_token_uses WHERE expires_at_ms < $1`, [now]);
     const admissions = await this.#db.run(`DELETE FROM call_admissions WHERE answered_at_ms < $1`, [now - this.#memoryMs]);
-    return tokens + admissions;
+    const outbound = await this.outboundCalls.prune();
+    return tokens + admissions + outbound;
   }
 
   async close(): Promise<void> {

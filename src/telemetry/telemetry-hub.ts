@@ -45,6 +45,9 @@ export function createTelemetryHub(options: {
       });
       timelines.set(call.callSid, timeline);
     },
+    prewarmReleased(callSid, cause) {
+      each((sink) => sink.prewarmReleased?.(callSid, cause));
+    },
     callEnded(summary) {
       timelines.get(summary.callSid)?.stop();
       timelines.delete(summary.callSid);

@@ -22,6 +22,11 @@ export interface ConnectStreamInput {
   readonly callSid: string;
   readonly from: string;
   readonly to: string;
+  /**
+   * The instance the stream should reach (`STREAM_ROUTE_BY_INSTANCE`): the URL becomes `wss://…/twilio/media/<id>`,
+   * a path segment a balancer routes on. Twilio signs the URL as written, path included.
+   */
+  readonly instanceId?: string | undefined;
 }
 
 /**
@@ -29,18 +34,27 @@ export interface ConnectStreamInput {
  * must carry no query string (error 31920), so parameters are the only way to pass data to the socket.
  */
 export function renderConnectStream(input: ConnectStreamInput): string {
-  return renderConnectWithParameters(input.publicBaseUrl, [
-    ['token', input.token],
-    ['callSid', input.callSid],
-    ['from', input.from],
-    ['to', input.to],
-  ]);
+  return renderConnectWithParameters(
+    input.publicBaseUrl,
+    [
+      ['token', input.token],
+      ['callSid', input.callSid],
+      ['from', input.from],
+      ['to', input.to],
+    ],
+    input.instanceId,
+  );
 }
 
 /** Inputs of the inline document of an outbound call (its CallSid is not known before the call is created). */
 export interface OutboundConnectStreamInput {
   readonly publicBaseUrl: string;
   readonly token: string;
+  /**
+   * The provisional key a signed token was issued for (the CallSid is unknown when the TwiML is sent); the stream's
+   * instance looks up which CallSid it was bound to. Absent with per-process tokens.
+   */
+  readonly streamKey?: string | undefined;
   /** Catalogue agent the call starts with; the call wiring reads `start.customParameters.agent`. */
   readonly agent?: string | undefined;
   /** Per-call context, each key sent as a `ctx.<key>` parameter. */
@@ -56,15 +70,17 @@ export function renderOutboundConnectStream(input: OutboundConnectStreamInput): 
     ['token', input.token],
     ['direction', 'outbound-api'],
   ];
+  if (input.streamKey !== undefined) parameters.push(['streamKey', input.streamKey]);
   if (input.agent !== undefined) parameters.push(['agent', input.agent]);
   for (const [key, value] of Object.entries(input.context ?? {})) parameters.push([`${CONTEXT_PARAMETER_PREFIX}${key}`, value]);
   return renderConnectWithParameters(input.publicBaseUrl, parameters);
 }
 
-function renderConnectWithParameters(publicBaseUrl: string, parameters: ReadonlyArray<readonly [string, string]>): string {
+function renderConnectWithParameters(publicBaseUrl: string, parameters: ReadonlyArray<readonly [string, string]>, instanceId?: string): string {
   const response = new twilio.twiml.VoiceResponse();
   const connect = response.connect({ action: `${publicBaseUrl}${STREAM_ENDED_PATH}` });
-  const stream = connect.stream({ url: `${toWebSocketOrigin(publicBaseUrl)}${MEDIA_STREAM_PATH}` });
+  const path = instanceId === undefined ? MEDIA_STREAM_PATH : `${MEDIA_STREAM_PATH}/${encodeURIComponent(instanceId)}`;
+  const stream = connect.stream({ url: `${toWebSocketOrigin(publicBaseUrl)}${path}` });
   for (const [name, value] of parameters) stream.parameter({ name, value });
   return response.toString();
 }

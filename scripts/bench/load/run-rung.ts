@@ -14,6 +14,7 @@ import { nextMessage, spawnTsx, stopChild } from './children.js';
 import { measureOffset, type ClockOffset } from './clock-sync.js';
 import { summarize, type LatencySummary } from './latency-stats.js';
 import { cpuMs, machineCpuMs, rssBytes, syscallCounts } from './proc-stats.js';
+import { openPostgresDb } from '../../../src/records/sql-db.js';
 import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunRequest, type FakeMessage, type FakeSessionRecord } from './records.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -27,7 +28,13 @@ const SERVERS = {
   'ours-pcm16': { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcm16' } },
   official: { file: path.join(ROOT, 'scripts/bench/official-bridge/server.ts'), env: {} },
   floor: { file: path.join(ROOT, 'scripts/bench/bare-relay/server.ts'), env: {} },
+  // Two processes of ours on one Postgres behind the round-robin TCP proxy (`RungOptions.databaseUrl` required).
+  'ours-x2-proxy': { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
 } as const;
+
+/** Server processes a kind runs (behind `proxy-process.ts` when more than one); one unless listed. */
+const INSTANCES: Partial<Record<keyof typeof SERVERS, number>> = { 'ours-x2-proxy': 2 };
+const PROXY_FILE = path.join(ROOT, 'scripts/bench/load/proxy-process.ts');
 
 /** Which bridge a rung loads. */
 export type ServerKind = keyof typeof SERVERS;
@@ -69,6 +76,8 @@ export interface RungOptions {
   readonly cpuProfDir?: string | undefined;
   /** Extra node flags for the server process (before `--import tsx`). */
   readonly serverNodeFlags?: readonly string[] | undefined;
+  /** Postgres the instances of a multi-instance kind share (a fresh schema per rung); required for those. */
+  readonly databaseUrl?: string | undefined;
 }
 
 /** The counters of `RungAnalysis` a rung reports as they are (its raw latency samples become summaries). */
@@ -193,15 +202,35 @@ async function waitUntilIdle(pid: number): Promise<void> {
   }
 }
 
+/** A schema of its own on `baseUrl` for one rung (its CallSids and records start empty); dropped after the rung. */
+async function freshBenchSchema(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `bench_${process.pid}_${Date.now().toString(36)}`;
+  const run = async (sql: string): Promise<void> => {
+    const db = openPostgresDb(baseUrl, { max: 1 });
+    try {
+      await db.run(sql);
+    } finally {
+      await db.close();
+    }
+  };
+  await run(`CREATE SCHEMA ${name}`);
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return { url: url.toString(), drop: () => run(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
+}
+
 /** Runs one rung; every child it started is stopped before it returns. */
 export async function runRung(options: RungOptions): Promise<RungResult> {
-  const port = await freePort();
+  const instances = INSTANCES[options.server] ?? 1;
+  if (instances > 1 && !options.databaseUrl) throw new Error(`${options.server} needs a Postgres the instances share: set BENCH_DATABASE_URL (or TEST_DATABASE_URL)`);
+  const schema = instances > 1 ? await freshBenchSchema(options.databaseUrl as string) : undefined;
+  const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
   let warnLines = 0;
   let errorLines = 0;
   const errorSamples: string[] = [];
   const warnSamples: string[] = [];
-  const server = spawnTsx(SERVERS[options.server].file, {
+  const servers = ports.map((port) => spawnTsx(SERVERS[options.server].file, {
     env: {
       ...SERVERS[options.server].env,
       PORT: String(port),
@@ -212,6 +241,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       CLASSIFIER: 'keyword',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      ...(schema ? { DATABASE_URL: schema.url } : {}),
     },
     cpus: options.serverCpus,
     nodeFlags: [...(options.serverNodeFlags ?? []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
@@ -225,22 +255,29 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
         if (warnSamples.length < 5) warnSamples.push(line.slice(0, 300));
       }
     },
-  });
+  }));
   const callerCount = Math.max(1, Math.ceil(options.calls / CALLS_PER_CALLER_PROCESS));
-  const [callers] = await Promise.all([startCallers(callerCount, options.loadCpus), waitHealthy(port, server, 60_000)]);
-  const pid = server.pid as number;
+  const [callers] = await Promise.all([startCallers(callerCount, options.loadCpus), ...ports.map((port, i) => waitHealthy(port, servers[i] as ChildProcess, 60_000))]);
+  const proxy = instances > 1 ? spawnTsx(PROXY_FILE, { env: { BACKEND_PORTS: ports.join(',') }, cpus: options.loadCpus }) : undefined;
+  const entryPort = proxy ? (await nextMessage<{ type: 'ready'; port: number }>(proxy, 'ready', 30_000)).port : (ports[0] as number);
+  // CPU, memory and system calls are the sum over the instances (the proxy, like a balancer, is not billed).
+  const pids = servers.map((server) => server.pid as number);
+  const sum = (read: (pid: number) => number): number => pids.reduce((total, pid) => total + read(pid), 0);
+  const serverCpuMs = (): number => sum(cpuMs);
+  const serverRssBytes = (): number => sum(rssBytes);
+  const serverSyscalls = (): { reads: number; writes: number } => ({ reads: sum((pid) => syscallCounts(pid).reads), writes: sum((pid) => syscallCounts(pid).writes) });
   const callerClocks: ClockOffset[] = [];
   for (const caller of callers) callerClocks.push(await measureOffset(caller));
   const toleranceMs = Math.max(...callerClocks.map((c) => c.uncertaintyMs)) + options.fakeClock.uncertaintyMs;
-  const base = { type: 'run' as const, connectBaseUrl: `http://127.0.0.1:${port}`, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN };
+  const base = { type: 'run' as const, connectBaseUrl: `http://127.0.0.1:${entryPort}`, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN };
   try {
     // Warm-up: lazily loaded modules and JIT-compiled code belong in the idle baseline, not in the per-call figures.
     const warmStart = epochMs() + 100;
     await runCallers(callers.slice(0, 1), callerClocks, { ...base, stopFramesAt: warmStart + WARMUP_MS, hangUpAt: warmStart + WARMUP_MS + 300 }, Array.from({ length: WARMUP_CALLS }, (_, i) => ({ callId: 4000 + i, startAt: warmStart + i * 50 })));
     await collectFake(options.fake, options.fakeClock);
     await sleep(1000);
-    await waitUntilIdle(pid);
-    const rssBaseline = rssBytes(pid);
+    for (const pid of pids) await waitUntilIdle(pid);
+    const rssBaseline = serverRssBytes();
 
     const rampMs = Math.max(MIN_RAMP_MS, options.calls * RAMP_MS_PER_CALL);
     const t0 = epochMs() + 200;
@@ -249,18 +286,18 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     const calls = Array.from({ length: options.calls }, (_, i) => ({ callId: i, startAt: t0 + (i * rampMs) / options.calls }));
     const records = runCallers(callers, callerClocks, { ...base, stopFramesAt: to, hangUpAt: to + DRAIN_MS }, calls);
     await sleep(from - epochMs());
-    const cpuStart = cpuMs(pid);
+    const cpuStart = serverCpuMs();
     const machineStart = machineCpuMs();
-    const syscallsStart = syscallCounts(pid);
+    const syscallsStart = serverSyscalls();
     const rss: number[] = [];
     while (epochMs() < to - RSS_SAMPLE_MS / 2) {
       await sleep(Math.min(RSS_SAMPLE_MS, to - epochMs()));
-      rss.push(rssBytes(pid));
+      rss.push(serverRssBytes());
     }
     await sleep(to - epochMs());
-    const cpuUsed = cpuMs(pid) - cpuStart;
+    const cpuUsed = serverCpuMs() - cpuStart;
     const machineEnd = machineCpuMs();
-    const syscallsEnd = syscallCounts(pid);
+    const syscallsEnd = serverSyscalls();
     const callerRecords = await records;
     const sessions = await collectFake(options.fake, options.fakeClock);
     if (options.dumpDir) {
@@ -308,7 +345,8 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       serverWarnSamples: warnSamples,
     };
   } finally {
-    await Promise.all([stopChild(server), ...callers.map((c) => stopChild(c))]);
+    await Promise.all([...servers.map((server) => stopChild(server)), ...(proxy ? [stopChild(proxy)] : []), ...callers.map((c) => stopChild(c))]);
     rmSync(dataDir, { recursive: true, force: true });
+    await schema?.drop();
   }
 }
