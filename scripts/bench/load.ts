@@ -8,6 +8,7 @@
  * Servers: `ours` (REALTIME_AUDIO_FORMAT=pcmu), `ours-pcm16`, `official` (Agents SDK example) and `floor` (the bare
  * μ-law relay), alternated within each rung so the machine's noise hits them alike; ratios are taken within one run.
  * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official,floor`,
+ * `BENCH_BASE_ROOT=<checkout>` (adds server `base`: our pcmu server from that checkout, for before/after in one run),
  * `BENCH_PIN=1` (taskset pinning), `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
  */
 import path from 'node:path';
@@ -126,6 +127,8 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
   const ratioRows: string[][] = [];
   const pairs: Array<[ServerKind, ServerKind]> = [
     ['ours', 'floor'],
+    ['base', 'floor'],
+    ['ours', 'base'],
     ['ours-pcm16', 'floor'],
     ['official', 'floor'],
     ['ours', 'official'],

@@ -22,18 +22,24 @@ const CALLER_FILE = path.join(ROOT, 'scripts/bench/load/caller-process.ts');
  * The bridges a rung can load: ours in each Realtime wire format, the official Agents-SDK example, and the bare
  * μ-law relay (`scripts/bench/bare-relay/`), the transport floor on this machine.
  */
+/**
+ * `base`: our server (pcmu) from another checkout, `BENCH_BASE_ROOT=<dir>` (e.g. a `git worktree` of the commit
+ * before a change, with its own node_modules), so before and after are measured side by side in one run.
+ */
+const BASE_ROOT = process.env.BENCH_BASE_ROOT ? path.resolve(process.env.BENCH_BASE_ROOT) : undefined;
 const SERVERS = {
   ours: { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
   'ours-pcm16': { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcm16' } },
   official: { file: path.join(ROOT, 'scripts/bench/official-bridge/server.ts'), env: {} },
   floor: { file: path.join(ROOT, 'scripts/bench/bare-relay/server.ts'), env: {} },
+  base: { file: path.join(BASE_ROOT ?? ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
 } as const;
 
 /** Which bridge a rung loads. */
 export type ServerKind = keyof typeof SERVERS;
 
-/** Every server kind, in the order a run loads them. */
-export const SERVER_KINDS = Object.keys(SERVERS) as ServerKind[];
+/** Every server kind, in the order a run loads them (`base` only when `BENCH_BASE_ROOT` is set). */
+export const SERVER_KINDS = (Object.keys(SERVERS) as ServerKind[]).filter((kind) => kind !== 'base' || BASE_ROOT !== undefined);
 
 const PUBLIC_BASE_URL = 'https://bench.invalid';
 const AUTH_TOKEN = 'be0be0be0be0be0be0be0be0be0be0be';
@@ -212,6 +218,8 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       CLASSIFIER: 'keyword',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // Stop at once on SIGTERM (no readiness grace): a server killed after the stop's grace writes no `--cpu-prof`.
+      DRAIN_GRACE_S: '0',
     },
     cpus: options.serverCpus,
     nodeFlags: [...(options.serverNodeFlags ?? []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
@@ -308,7 +316,8 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       serverWarnSamples: warnSamples,
     };
   } finally {
-    await Promise.all([stopChild(server), ...callers.map((c) => stopChild(c))]);
+    // Writing a large `--cpu-prof` profile at exit takes seconds: give the server time before SIGKILL.
+    await Promise.all([stopChild(server, options.cpuProfDir ? 60_000 : undefined), ...callers.map((c) => stopChild(c))]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
