@@ -2,7 +2,11 @@
  * CPU of one caller turn through the intent graph (what the intent worker thread spends per transcript): the
  * compiled graph with the keyword classifier and the SQLite checkpointer in a temporary directory, run on this
  * thread through the production runner, `CALLS` threads interleaved as live calls are. Reported as CPU ms per turn
- * (`process.cpuUsage`, this process only runs the graph) after a warm-up.
+ * (`process.cpuUsage`, this process only runs the graph) after a warm-up. The process is tuned as the worker
+ * thread is (`tuneWorkerRuntime`) unless `untuned` is passed:
+ *
+ *   npx tsx scripts/bench/intent-turn-cpu.ts [turns=2000] [untuned] Each run gets its own abort signal, as in
+ * the worker.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +15,7 @@ import { loadAgentCatalogue } from '../../src/domain/agent-catalogue.js';
 import { compileIntentGraph } from '../../src/domain/intent-graph.js';
 import { createInThreadRunner } from '../../src/domain/intent-runner.js';
 import { KeywordClassifier } from '../../src/domain/keyword-classifier.js';
+import { tuneWorkerRuntime } from '../../src/domain/worker/worker-runtime.js';
 import { openSqliteCheckpointer } from '../../src/infrastructure/checkpointer-sqlite.js';
 
 const CALLS = 50;
@@ -30,10 +35,9 @@ export async function measureIntentTurnCpu(turns = 2000): Promise<{ turns: numbe
     const catalogue = await loadAgentCatalogue();
     const graph = compileIntentGraph({ catalogue, classifier: new KeywordClassifier({ catalogue }), checkpointer: store.saver });
     const runner = createInThreadRunner(graph, store);
-    const signal = new AbortController().signal;
     let seq = 0;
     const turn = (i: number): Promise<unknown> =>
-      runner.run({ threadId: `CAturn${i % CALLS}`, input: { window: [{ seq: ++seq, text: SENTENCES[i % SENTENCES.length] as string }], initialAgent: catalogue.defaultAgent } }, signal);
+      runner.run({ threadId: `CAturn${i % CALLS}`, input: { window: [{ seq: ++seq, text: SENTENCES[i % SENTENCES.length] as string }], initialAgent: catalogue.defaultAgent } }, new AbortController().signal);
     for (let i = 0; i < WARMUP_TURNS; i++) await turn(i);
     const cpu = process.cpuUsage();
     const wall = performance.now();
@@ -47,6 +51,8 @@ export async function measureIntentTurnCpu(turns = 2000): Promise<{ turns: numbe
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const tuned = process.argv[3] !== 'untuned';
+  if (tuned) tuneWorkerRuntime();
   const result = await measureIntentTurnCpu(Number(process.argv[2] ?? 2000));
-  console.log(`intent graph: ${result.turns} turns, ${result.cpuMsPerTurn.toFixed(3)} CPU ms/turn, ${result.wallMsPerTurn.toFixed(3)} wall ms/turn`);
+  console.log(`intent graph (${tuned ? 'tuned as the worker' : 'untuned'}): ${result.turns} turns, ${result.cpuMsPerTurn.toFixed(3)} CPU ms/turn, ${result.wallMsPerTurn.toFixed(3)} wall ms/turn`);
 }
