@@ -122,7 +122,12 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     `${r.framesLost}/${r.framesSent} (${r.framesLostAtStart})`,
     fmt(r.outputLostMs, 0),
   ]);
-  const lines = [table(header, rows), '', 'errors per rung:'];
+  const lines = [table(header, rows), '', 'CPU ms per call-second by server thread:'];
+  for (const r of rungs) {
+    const threads = Object.entries(r.cpuMsPerCallSecondByThread).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
+    lines.push(`  ${r.server} x${r.calls}: ${threads.map(([name, ms]) => `${name} ${fmt(ms, 3)}`).join(', ')}`);
+  }
+  lines.push('', 'errors per rung:');
   for (const r of rungs) lines.push(`  ${r.server} x${r.calls}: ${errorsOf(r)}; clock sync ±${fmt(r.clockUncertaintyMs, 3)} ms${r.serverErrorSamples[0] ? ` (first error: ${r.serverErrorSamples[0].slice(0, 160)})` : ''}${r.serverWarnSamples[0] ? ` (first warn: ${r.serverWarnSamples[0].slice(0, 200)})` : ''}`);
   const ratioRows: string[][] = [];
   const pairs: Array<[ServerKind, ServerKind]> = [

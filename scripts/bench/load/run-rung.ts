@@ -13,7 +13,7 @@ import { analyseRung, type RungAnalysis } from './analyse.js';
 import { nextMessage, spawnTsx, stopChild } from './children.js';
 import { measureOffset, type ClockOffset } from './clock-sync.js';
 import { summarize, type LatencySummary } from './latency-stats.js';
-import { cpuMs, machineCpuMs, rssBytes, syscallCounts } from './proc-stats.js';
+import { cpuMs, machineCpuMs, rssBytes, syscallCounts, threadCpuMs } from './proc-stats.js';
 import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunRequest, type FakeMessage, type FakeSessionRecord } from './records.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -96,6 +96,8 @@ export interface RungResult extends RungCounters {
   readonly callsPerCore: number;
   /** Share of one core the server used during the window. */
   readonly serverCoreShare: number;
+  /** CPU milliseconds per call-second by thread name (main thread, intent worker, V8's helper threads, libuv's pool). */
+  readonly cpuMsPerCallSecondByThread: Readonly<Record<string, number>>;
   readonly rssBaselineMiB: number;
   readonly rssPeakMiB: number;
   readonly rssPerCallMiB: number;
@@ -258,6 +260,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     const records = runCallers(callers, callerClocks, { ...base, stopFramesAt: to, hangUpAt: to + DRAIN_MS }, calls);
     await sleep(from - epochMs());
     const cpuStart = cpuMs(pid);
+    const threadsStart = threadCpuMs(pid);
     const machineStart = machineCpuMs();
     const syscallsStart = syscallCounts(pid);
     const rss: number[] = [];
@@ -267,6 +270,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     }
     await sleep(to - epochMs());
     const cpuUsed = cpuMs(pid) - cpuStart;
+    const threadsEnd = threadCpuMs(pid);
     const machineEnd = machineCpuMs();
     const syscallsEnd = syscallCounts(pid);
     const callerRecords = await records;
@@ -286,6 +290,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       cpuMsPerCallSecond: cpuPerCallSecond,
       callsPerCore: 1000 / cpuPerCallSecond,
       serverCoreShare: cpuUsed / options.windowMs,
+      cpuMsPerCallSecondByThread: Object.fromEntries([...threadsEnd].map(([name, ms]) => [name, (ms - (threadsStart.get(name) ?? 0)) / (options.calls * windowS)])),
       readSyscallsPerCallSecond: (syscallsEnd.reads - syscallsStart.reads) / (options.calls * (options.windowMs / 1000)),
       writeSyscallsPerCallSecond: (syscallsEnd.writes - syscallsStart.writes) / (options.calls * (options.windowMs / 1000)),
       machineBusyShare: (machineEnd.busyMs - machineStart.busyMs) / Math.max(1, machineEnd.totalMs - machineStart.totalMs),
