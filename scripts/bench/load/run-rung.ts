@@ -18,15 +18,14 @@ import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunReque
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CALLER_FILE = path.join(ROOT, 'scripts/bench/load/caller-process.ts');
-/**
- * The bridges a rung can load: ours in each Realtime wire format, the official Agents-SDK example, and the bare
- * μ-law relay (`scripts/bench/bare-relay/`), the transport floor on this machine.
- */
-/**
- * `base`: our server (pcmu) from another checkout, `BENCH_BASE_ROOT=<dir>` (e.g. a `git worktree` of the commit
- * before a change, with its own node_modules), so before and after are measured side by side in one run.
- */
+/** The checkout `base` runs from (`BENCH_BASE_ROOT`); undefined: no `base` server. */
 const BASE_ROOT = process.env.BENCH_BASE_ROOT ? path.resolve(process.env.BENCH_BASE_ROOT) : undefined;
+/**
+ * The bridges a rung can load: ours in each Realtime wire format, the official Agents-SDK example, the bare
+ * μ-law relay (`scripts/bench/bare-relay/`), the transport floor on this machine, and `base`: our server (pcmu)
+ * from another checkout (e.g. a `git worktree` of the commit before a change, with its own node_modules), so
+ * before and after are measured side by side in one run.
+ */
 const SERVERS = {
   ours: { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
   'ours-pcm16': { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcm16' } },
