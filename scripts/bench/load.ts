@@ -10,6 +10,7 @@
  * `ours-x2-proxy` (two processes of ours on one Postgres behind a round-robin TCP proxy; CPU and RSS summed over
  * both) runs when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` names a Postgres, and is refused without one.
  * Overrides: `BENCH_LADDER=10,50` (calls per rung), `BENCH_WINDOW_S=15`, `BENCH_SERVERS=ours,official,floor`,
+ * `BENCH_BASE_ROOT=<checkout>` (adds server `base`: our pcmu server from that checkout, for before/after in one run),
  * `BENCH_PIN=1` (taskset pinning), `BENCH_CPU_PROF=<dir>` (server `--cpu-prof` output), `BENCH_DUMP=<dir>` (raw records of every rung).
  */
 import path from 'node:path';
@@ -138,11 +139,18 @@ export function renderLoadReport(rungs: readonly RungResult[]): string {
     `${r.framesLost}/${r.framesSent} (${r.framesLostAtStart})`,
     fmt(r.outputLostMs, 0),
   ]);
-  const lines = [table(header, rows), '', 'errors per rung:'];
+  const lines = [table(header, rows), '', 'CPU ms per call-second by server thread:'];
+  for (const r of rungs) {
+    const threads = Object.entries(r.cpuMsPerCallSecondByThread).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
+    lines.push(`  ${r.server} x${r.calls}: ${threads.map(([name, ms]) => `${name} ${fmt(ms, 3)}`).join(', ')}`);
+  }
+  lines.push('', 'errors per rung:');
   for (const r of rungs) lines.push(`  ${r.server} x${r.calls}: ${errorsOf(r)}; clock sync ±${fmt(r.clockUncertaintyMs, 3)} ms${r.serverErrorSamples[0] ? ` (first error: ${r.serverErrorSamples[0].slice(0, 160)})` : ''}${r.serverWarnSamples[0] ? ` (first warn: ${r.serverWarnSamples[0].slice(0, 200)})` : ''}`);
   const ratioRows: string[][] = [];
   const pairs: Array<[ServerKind, ServerKind]> = [
     ['ours', 'floor'],
+    ['base', 'floor'],
+    ['ours', 'base'],
     ['ours-pcm16', 'floor'],
     ['official', 'floor'],
     ['ours', 'official'],

@@ -9,9 +9,12 @@
  * OUT (OpenAI -> Twilio): `parseOutputAudioDelta` of the received frame (a Buffer, as `ws` hands it over: UTF-8
  *     decode, JSON.parse, base64 decode), `OutboundAudioEncoder.write` (24k -> 8k downsample, mu-law encode, 80 ms
  *     chunks) and, per chunk, the Twilio `media` and `mark` JSON (one chunk every four frames, as on a call).
+ * The same two steps in `pcmu` mode (REALTIME_AUDIO_FORMAT's default): μ-law decode to 8 kHz PCM, no resampling,
+ * μ-law encode of the append; μ-law deltas decoded to 8 kHz PCM and re-encoded for Twilio.
  */
 import { REALTIME_FRAME_SAMPLES, REALTIME_SAMPLE_RATE_HZ, TWILIO_FRAME_SAMPLES, TWILIO_SAMPLE_RATE_HZ, FRAME_MS } from '../../src/audio/constants.js';
 import { muLawDecode, muLawEncode } from '../../src/audio/mulaw.js';
+import { createPassthroughResampler } from '../../src/audio/passthrough-resampler.js';
 import { createDownsampler24kTo8k, createUpsampler8kTo24k } from '../../src/audio/resampler.js';
 import { formatAppendMessage, parseOutputAudioDelta } from '../../src/infrastructure/openai-realtime/realtime-websocket.js';
 import { InboundAudioDecoder } from '../../src/telephony/inbound-audio-decoder.js';
@@ -88,6 +91,18 @@ export function runMediaPathBench(): BenchSection {
     }),
   );
 
+  const pcmuDeltaEvents = pcm8Frames.map((p, i) =>
+    JSON.stringify({
+      type: 'response.output_audio.delta',
+      event_id: `event_${1000 + i}`,
+      response_id: 'resp_C9x1',
+      item_id: 'item_C9x2',
+      output_index: 0,
+      content_index: 0,
+      delta: toBase64(muLawEncode(p)),
+    }),
+  );
+
   // Preallocated, aligned buffers: Buffer.alloc gives a fresh ArrayBuffer at byteOffset 0.
   const ulawIn = Buffer.alloc(SCRATCH_BYTES);
   const pcm8 = new Int16Array(SCRATCH_BYTES);
@@ -140,6 +155,34 @@ export function runMediaPathBench(): BenchSection {
     encoder.write(delta.pcm);
   });
 
+  // pcmu mode: the same objects with the pass-through converters the transport uses for it.
+  let pcmuTimestampMs = 0;
+  const pcmuDecoder = new InboundAudioDecoder({
+    upsampler: createPassthroughResampler(TWILIO_SAMPLE_RATE_HZ),
+    onPcm: (pcm) => {
+      sink += formatAppendMessage(pcm, 'pcmu').length;
+    },
+  });
+  const pcmuEncoder = new OutboundAudioEncoder({
+    downsampler: createPassthroughResampler(TWILIO_SAMPLE_RATE_HZ),
+    chunkMs: OUTBOUND_CHUNK_MS,
+    onChunk: (mulaw) => {
+      const payload = Buffer.from(mulaw.buffer, mulaw.byteOffset, mulaw.byteLength).toString('base64');
+      sink += formatMediaMessage(STREAM_SID, payload).length + formatMarkMessage(STREAM_SID, `g0:item_C9x2:${(markSeq += 80)}`).length;
+    },
+  });
+  const pcmuDeltaFrames = pcmuDeltaEvents.map((text) => Buffer.from(text));
+  const pcmuIn = measureCpu((i) => {
+    const event = parseTwilioMessage(pick(twilioMessages, i));
+    if (event?.type !== 'media') throw new Error('bench: a media frame did not parse');
+    pcmuDecoder.decode(event.payload, (pcmuTimestampMs += FRAME_MS));
+  });
+  const pcmuOut = measureCpu((i) => {
+    const delta = parseOutputAudioDelta(pick(pcmuDeltaFrames, i), 'pcmu');
+    if (delta === undefined) throw new Error('bench: a delta did not parse');
+    pcmuEncoder.write(delta.pcm);
+  });
+
   // The framing alone (the same parsing, base64 and JSON, precomputed audio) shows what the DSP adds on top.
   const fixedPcm24 = pick(pcm24Frames, 0);
   const fixedUlaw = pick(ulawFrames, 0);
@@ -168,6 +211,8 @@ export function runMediaPathBench(): BenchSection {
       row('downsample 24k->8k 480->160', downsample),
       row('bridge IN  (parse+b64+decode+up+b64+JSON)', bridgeIn),
       row('bridge OUT (parse+b64+down+encode+b64+JSON)', bridgeOut),
+      row('bridge IN  pcmu (parse+b64+decode+encode+b64+JSON)', pcmuIn),
+      row('bridge OUT pcmu (parse+b64+decode+encode+b64+JSON)', pcmuOut),
       row('framing only IN  (JSON+b64, no DSP)', framingIn),
       row('framing only OUT (JSON+b64, no DSP)', framingOut),
     ],

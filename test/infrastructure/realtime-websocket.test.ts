@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { RealtimeWebSocket, decodePcm16 } from '../../src/infrastructure/openai-realtime/realtime-websocket.js';
+import { RealtimeWebSocket, decodePcm16, peekEventType, type RoutedServerEvent } from '../../src/infrastructure/openai-realtime/realtime-websocket.js';
 
 /** A loopback server that records what the client sends and lets the test push raw frames to it. */
 async function startServer(): Promise<{ url: string; peer: Promise<ServerSocket>; received: string[]; close: () => Promise<void> }> {
@@ -98,5 +98,41 @@ describe('RealtimeWebSocket', () => {
   it('drops a trailing odd byte when decoding PCM16', () => {
     const odd = Buffer.from([1, 0, 2, 0, 9]).toString('base64');
     expect(Array.from(decodePcm16(odd))).toEqual([1, 2]);
+  });
+
+  it('routes events of the chosen types to their handler, parsed once, and leaves the rest (malformed ones included) to the listeners', async () => {
+    const { client, peer } = await connect();
+    const routed: RoutedServerEvent[] = [];
+    const deltas: string[] = [];
+    const seen: string[] = [];
+    client.setOutputAudioHandler((itemId) => deltas.push(itemId));
+    client.setRoutedEvents(new Set(['input_audio_buffer.speech_stopped', 'response.output_audio_transcript.delta']), (event) => routed.push(event));
+    client.on('message', (data) => seen.push(String(data)));
+    const frames = [
+      JSON.stringify({ type: 'input_audio_buffer.speech_stopped', event_id: 'e1', item_id: 'u1', audio_end_ms: 10 }),
+      JSON.stringify({ event_id: 'e2', type: 'response.output_audio_transcript.delta', item_id: 'i1', delta: 'says "response.output_audio.delta"' }),
+      JSON.stringify({ type: 'response.output_audio.delta', event_id: 'e3', response_id: 'r1', item_id: 'i1', delta: pcmBase64([1]) }),
+      JSON.stringify({ type: 'input_audio_buffer.speech_started', event_id: 'e4', item_id: 'u2', audio_start_ms: 20 }),
+      '{"type":"input_audio_buffer.speech_stopped",',
+      JSON.stringify({ detail: { type: 'input_audio_buffer.speech_stopped' }, type: 'error', event_id: 'e6' }),
+      JSON.stringify(['input_audio_buffer.speech_stopped']),
+    ];
+    for (const frame of frames) peer.send(frame);
+    peer.send(frames[0] as string, { binary: true });
+    await new Promise<void>((resolve) => {
+      const check = (): void => (seen.length >= 4 && routed.length >= 3 ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+    expect(routed.map((event) => event.event_id)).toEqual(['e1', 'e2', 'e1']);
+    expect(routed[0]).toEqual({ type: 'input_audio_buffer.speech_stopped', event_id: 'e1', item_id: 'u1', audio_end_ms: 10 });
+    expect(deltas).toEqual(['i1']);
+    expect(seen).toEqual([frames[3], frames[4], frames[5], frames[6]]);
+  });
+
+  it('reads the first "type" value without parsing, for texts of any shape', () => {
+    expect(peekEventType(Buffer.from('{"event_id":"e","type":"session.updated","session":{"type":"realtime"}}'))).toBe('session.updated');
+    expect(peekEventType(Buffer.from('{"type": "spaced"}'))).toBeUndefined();
+    expect(peekEventType(Buffer.from('{"type":"unterminated'))).toBeUndefined();
+    expect(peekEventType(Buffer.from(`{"type":"${'x'.repeat(65)}"}`))).toBeUndefined();
   });
 });

@@ -1,12 +1,12 @@
 /** Another process's CPU time and resident memory, read from Linux `/proc` (no cooperation from the process). */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second (`getconf CLK_TCK`), 100 on every mainstream Linux build. */
 const CLOCK_TICKS_PER_S = 100;
 
-/** User + system CPU milliseconds the process has used so far (10 ms resolution). */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU milliseconds the process (or one of its threads, `tid`) has used so far (10 ms resolution). */
+export function cpuMs(pid: number, tid?: string): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   // Fields after the parenthesised command name, which may itself contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
@@ -37,4 +37,28 @@ export function syscallCounts(pid: number): { reads: number; writes: number } {
   const reads = /syscr:\s+(\d+)/.exec(io)?.[1];
   const writes = /syscw:\s+(\d+)/.exec(io)?.[1];
   return { reads: Number(reads ?? Number.NaN), writes: Number(writes ?? Number.NaN) };
+}
+
+/**
+ * User + system CPU milliseconds per thread name (`/proc/<pid>/task/<tid>/comm`: Node names its threads `MainThread`,
+ * `V8Worker` for the garbage collector's and compiler's helpers, `libuv-worker`, and a worker thread by its `name`),
+ * summed over threads of the same name. Threads that ended before the read are not counted.
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      byName.set(name, (byName.get(name) ?? 0) + cpuMs(pid, tid));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
 }

@@ -13,15 +13,19 @@ import { analyseRung, type RungAnalysis } from './analyse.js';
 import { nextMessage, spawnTsx, stopChild } from './children.js';
 import { measureOffset, type ClockOffset } from './clock-sync.js';
 import { summarize, type LatencySummary } from './latency-stats.js';
-import { cpuMs, machineCpuMs, rssBytes, syscallCounts } from './proc-stats.js';
+import { cpuMs, machineCpuMs, rssBytes, syscallCounts, threadCpuMs } from './proc-stats.js';
 import { openPostgresDb } from '../../../src/records/sql-db.js';
 import { epochMs, type CallerCallRecord, type CallerMessage, type CallerRunRequest, type FakeMessage, type FakeSessionRecord } from './records.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CALLER_FILE = path.join(ROOT, 'scripts/bench/load/caller-process.ts');
+/** The checkout `base` runs from (`BENCH_BASE_ROOT`); undefined: no `base` server. */
+const BASE_ROOT = process.env.BENCH_BASE_ROOT ? path.resolve(process.env.BENCH_BASE_ROOT) : undefined;
 /**
- * The bridges a rung can load: ours in each Realtime wire format, the official Agents-SDK example, and the bare
- * μ-law relay (`scripts/bench/bare-relay/`), the transport floor on this machine.
+ * The bridges a rung can load: ours in each Realtime wire format, the official Agents-SDK example, the bare
+ * μ-law relay (`scripts/bench/bare-relay/`), the transport floor on this machine, and `base`: our server (pcmu)
+ * from another checkout (e.g. a `git worktree` of the commit before a change, with its own node_modules), so
+ * before and after are measured side by side in one run.
  */
 const SERVERS = {
   ours: { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
@@ -30,6 +34,7 @@ const SERVERS = {
   floor: { file: path.join(ROOT, 'scripts/bench/bare-relay/server.ts'), env: {} },
   // Two processes of ours on one Postgres behind the round-robin TCP proxy (`RungOptions.databaseUrl` required).
   'ours-x2-proxy': { file: path.join(ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
+  base: { file: path.join(BASE_ROOT ?? ROOT, 'src/main.ts'), env: { REALTIME_AUDIO_FORMAT: 'pcmu' } },
 } as const;
 
 /** Server processes a kind runs (behind `proxy-process.ts` when more than one); one unless listed. */
@@ -39,8 +44,8 @@ const PROXY_FILE = path.join(ROOT, 'scripts/bench/load/proxy-process.ts');
 /** Which bridge a rung loads. */
 export type ServerKind = keyof typeof SERVERS;
 
-/** Every server kind, in the order a run loads them. */
-export const SERVER_KINDS = Object.keys(SERVERS) as ServerKind[];
+/** Every server kind, in the order a run loads them (`base` only when `BENCH_BASE_ROOT` is set). */
+export const SERVER_KINDS = (Object.keys(SERVERS) as ServerKind[]).filter((kind) => kind !== 'base' || BASE_ROOT !== undefined);
 
 const PUBLIC_BASE_URL = 'https://bench.invalid';
 const AUTH_TOKEN = 'be0be0be0be0be0be0be0be0be0be0be';
@@ -99,6 +104,8 @@ export interface RungResult extends RungCounters {
   readonly callsPerCore: number;
   /** Share of one core the server used during the window. */
   readonly serverCoreShare: number;
+  /** CPU milliseconds per call-second by thread name (main thread, intent worker, V8's helper threads, libuv's pool). */
+  readonly cpuMsPerCallSecondByThread: Readonly<Record<string, number>>;
   readonly rssBaselineMiB: number;
   readonly rssPeakMiB: number;
   readonly rssPerCallMiB: number;
@@ -242,6 +249,8 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       ...(schema ? { DATABASE_URL: schema.url } : {}),
+      // Stop at once on SIGTERM (no readiness grace): a server killed after the stop's grace writes no `--cpu-prof`.
+      DRAIN_GRACE_S: '0',
     },
     cpus: options.serverCpus,
     nodeFlags: [...(options.serverNodeFlags ?? []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
@@ -266,6 +275,12 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
   const serverCpuMs = (): number => sum(cpuMs);
   const serverRssBytes = (): number => sum(rssBytes);
   const serverSyscalls = (): { reads: number; writes: number } => ({ reads: sum((pid) => syscallCounts(pid).reads), writes: sum((pid) => syscallCounts(pid).writes) });
+  /** CPU ms by thread name, summed over the instances. */
+  const serverThreadCpuMs = (): Map<string, number> => {
+    const total = new Map<string, number>();
+    for (const pid of pids) for (const [name, ms] of threadCpuMs(pid)) total.set(name, (total.get(name) ?? 0) + ms);
+    return total;
+  };
   const callerClocks: ClockOffset[] = [];
   for (const caller of callers) callerClocks.push(await measureOffset(caller));
   const toleranceMs = Math.max(...callerClocks.map((c) => c.uncertaintyMs)) + options.fakeClock.uncertaintyMs;
@@ -287,6 +302,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     const records = runCallers(callers, callerClocks, { ...base, stopFramesAt: to, hangUpAt: to + DRAIN_MS }, calls);
     await sleep(from - epochMs());
     const cpuStart = serverCpuMs();
+    const threadsStart = serverThreadCpuMs();
     const machineStart = machineCpuMs();
     const syscallsStart = serverSyscalls();
     const rss: number[] = [];
@@ -296,6 +312,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
     }
     await sleep(to - epochMs());
     const cpuUsed = serverCpuMs() - cpuStart;
+    const threadsEnd = serverThreadCpuMs();
     const machineEnd = machineCpuMs();
     const syscallsEnd = serverSyscalls();
     const callerRecords = await records;
@@ -315,6 +332,7 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       cpuMsPerCallSecond: cpuPerCallSecond,
       callsPerCore: 1000 / cpuPerCallSecond,
       serverCoreShare: cpuUsed / options.windowMs,
+      cpuMsPerCallSecondByThread: Object.fromEntries([...threadsEnd].map(([name, ms]) => [name, (ms - (threadsStart.get(name) ?? 0)) / (options.calls * windowS)])),
       readSyscallsPerCallSecond: (syscallsEnd.reads - syscallsStart.reads) / (options.calls * (options.windowMs / 1000)),
       writeSyscallsPerCallSecond: (syscallsEnd.writes - syscallsStart.writes) / (options.calls * (options.windowMs / 1000)),
       machineBusyShare: (machineEnd.busyMs - machineStart.busyMs) / Math.max(1, machineEnd.totalMs - machineStart.totalMs),
@@ -345,7 +363,8 @@ export async function runRung(options: RungOptions): Promise<RungResult> {
       serverWarnSamples: warnSamples,
     };
   } finally {
-    await Promise.all([...servers.map((server) => stopChild(server)), ...(proxy ? [stopChild(proxy)] : []), ...callers.map((c) => stopChild(c))]);
+    // Writing a large `--cpu-prof` profile at exit takes seconds: give the servers time before SIGKILL.
+    await Promise.all([...servers.map((server) => stopChild(server, options.cpuProfDir ? 60_000 : undefined)), ...(proxy ? [stopChild(proxy)] : []), ...callers.map((c) => stopChild(c))]);
     rmSync(dataDir, { recursive: true, force: true });
     await schema?.drop();
   }

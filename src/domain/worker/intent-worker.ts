@@ -15,6 +15,7 @@ import { compileIntentGraph } from '../intent-graph.js';
 import { createInThreadRunner, type IntentRunner } from '../intent-runner.js';
 import type { FromIntentWorker, IntentWorkerData, ToIntentWorker } from './intent-worker-protocol.js';
 import { lowerCurrentThreadPriority } from './thread-priority.js';
+import { tuneWorkerRuntime } from './worker-runtime.js';
 
 type Port = NonNullable<typeof parentPort>;
 
@@ -76,6 +77,7 @@ function serve(port: Port, runner: IntentRunner, store: CheckpointStore): void {
 
 const port = parentPort;
 if (port) {
+  tuneWorkerRuntime();
   boot(port, workerData as IntentWorkerData).then(
     ({ runner, store }) => {
       serve(port, runner, store);

@@ -14,10 +14,39 @@
  * SDK's `audio` event lacks), without the SDK's per-message parsing; a delta it leaves alone is one the SDK's schema
  * drops too, so the SDK's `_onAudio` is never reached (test/infrastructure/openai-realtime/sdk-contract.test.ts).
  * Appends are written straight to the socket.
+ *
+ * Server events the SDK does nothing with except hand them to its `*` listeners (`SDK_INERT_EVENT_TYPES`) are routed
+ * past it too: the socket parses each once and the transport emits it on `*` itself, as the SDK would (the wire JSON,
+ * one object for every listener). The SDK would parse each twice with JSON and twice with zod and `structuredClone`
+ * it, for nothing (contract-tested in sdk-contract.test.ts: the plain SDK sends nothing and changes no state the
+ * project reads on these events).
  */
 import { OpenAIRealtimeWebSocket, type OpenAIRealtimeWebSocketOptions } from '@openai/agents-realtime';
 import type { RealtimeAudioFormatName } from '../../audio/audio-format.js';
 import { RealtimeWebSocket } from './realtime-websocket.js';
+
+/**
+ * Server events the SDK (0.20, with this transport's overrides and a `RealtimeSession` without output guardrails)
+ * only forwards to `*` listeners:
+ * - `input_audio_buffer.speech_started`: its one reaction is `interrupt()`, disabled here;
+ * - `response.output_audio_transcript.delta`: feeds the session's output-guardrail text, used only when output
+ *   guardrails are configured (the project configures none) and dropped at `response.done`;
+ * - the others reach no branch of the SDK's handlers at all.
+ * Everything else (response and item lifecycle, errors, session updates, tool calls) still goes through the SDK,
+ * which keeps its sequencer, history and usage state from them.
+ */
+export const SDK_INERT_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'input_audio_buffer.speech_started',
+  'input_audio_buffer.speech_stopped',
+  'input_audio_buffer.committed',
+  'input_audio_buffer.cleared',
+  'conversation.item.input_audio_transcription.delta',
+  'response.content_part.added',
+  'response.content_part.done',
+  'response.output_audio_transcript.delta',
+  'response.output_audio_transcript.done',
+  'rate_limits.updated',
+]);
 
 /** Receives each decoded output-audio delta (PCM16 at the format's rate) with the conversation item it belongs to. */
 export type TransportAudioSink = (itemId: string, responseId: string, pcm: Int16Array) => void;
@@ -80,6 +109,10 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
   private openSocket(url: string, apiKey: string): RealtimeWebSocket {
     const socket = new RealtimeWebSocket(url, { Authorization: `Bearer ${apiKey}`, ...this.getCommonRequestHeaders() }, this.audioFormat);
     socket.setOutputAudioHandler((itemId, responseId, pcm) => this.audioSink?.(itemId, responseId, pcm));
+    socket.setRoutedEvents(SDK_INERT_EVENT_TYPES, (event) => {
+      // The SDK ignores messages of a socket it has replaced or closed; so does the route.
+      if (this.connectionState.websocket === socket) this.emit('*', event);
+    });
     this.socket = socket;
     return socket;
   }

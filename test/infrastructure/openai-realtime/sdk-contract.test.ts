@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { OpenAIRealtimeWebSocket } from '@openai/agents-realtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ControlledRealtimeTransport } from '../../../src/infrastructure/openai-realtime/realtime-transport.js';
+import { ControlledRealtimeTransport, SDK_INERT_EVENT_TYPES } from '../../../src/infrastructure/openai-realtime/realtime-transport.js';
 import { RealtimeWebSocket } from '../../../src/infrastructure/openai-realtime/realtime-websocket.js';
 
 type Json = Record<string, unknown>;
@@ -259,3 +259,85 @@ describe("SDK contract: raw '*' events", () => {
     ]);
   });
 });
+
+/** One wire example of each event the transport routes past the SDK. */
+const INERT_EXAMPLES: Json[] = [
+  { type: 'input_audio_buffer.speech_started', item_id: 'item_user', audio_start_ms: 1200 },
+  { type: 'input_audio_buffer.speech_stopped', item_id: 'item_user', audio_end_ms: 2400 },
+  { type: 'input_audio_buffer.committed', item_id: 'item_user', previous_item_id: null },
+  { type: 'input_audio_buffer.cleared' },
+  { type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_user', content_index: 0, delta: 'Hel' },
+  { type: 'response.content_part.added', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, part: { type: 'audio', transcript: '' } },
+  { type: 'response.output_audio_transcript.delta', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: 'Hi "response.output_audio.delta"' },
+  { type: 'response.output_audio_transcript.done', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, transcript: 'Hi' },
+  { type: 'response.content_part.done', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, part: { type: 'audio', transcript: 'Hi' } },
+  { type: 'rate_limits.updated', rate_limits: [{ name: 'tokens', limit: 1000, remaining: 900, reset_seconds: 1 }] },
+];
+
+/** The plain SDK transport, recording every event name it emits. */
+class EmitRecorder extends OpenAIRealtimeWebSocket {
+  readonly emitted: string[] = [];
+  interrupts = 0;
+
+  override emit(...args: Parameters<OpenAIRealtimeWebSocket['emit']>): ReturnType<OpenAIRealtimeWebSocket['emit']> {
+    this.emitted.push(String(args[0]));
+    return super.emit(...args);
+  }
+
+  override interrupt(): void {
+    this.interrupts += 1;
+  }
+}
+
+describe('SDK contract: events routed past the SDK (SDK_INERT_EVENT_TYPES)', () => {
+  it('the list is exactly the events the tests below exercise', () => {
+    expect([...SDK_INERT_EVENT_TYPES].sort()).toEqual(INERT_EXAMPLES.map((event) => event.type as string).sort());
+  });
+
+  it('the plain SDK reacts to none of them beyond emitting it (and interrupt() on speech_started, the transcript delta for output guardrails) and sends nothing', async () => {
+    const transport = new EmitRecorder();
+    const { server, rawTypes } = await connect(transport);
+    server.responseCreated('resp_1');
+    await vi.waitFor(() => expect(rawTypes).toContain('response.created'));
+    const before = server.received.length;
+    transport.emitted.length = 0;
+    for (const event of INERT_EXAMPLES) server.send(event);
+    const sent = await sentUntilNow(transport, server, rawTypes, 'rate_limits.updated');
+    expect(sent.slice(before)).toEqual([]);
+    const expected = INERT_EXAMPLES.flatMap((event) => {
+      const names = ['*', event.type as string];
+      if (event.type === 'response.output_audio_transcript.delta') names.push('audio_transcript_delta');
+      return names;
+    });
+    expect(transport.emitted).toEqual(expected);
+    expect(transport.interrupts).toBe(1);
+  });
+
+  it("the controlled transport hands each to '*' listeners as the wire JSON without the SDK parsing it; other events still go through the SDK", async () => {
+    const transport = new ControlledRealtimeTransport('pcm16');
+    const onMessage = vi.spyOn(transport, '_onMessage');
+    const raw: Json[] = [];
+    transport.on('*', (event) => raw.push(event as Json));
+    const { server, rawTypes } = await connect(transport);
+    onMessage.mockClear();
+    raw.length = 0;
+    for (const event of INERT_EXAMPLES) server.send(event);
+    server.send(event_after);
+    await vi.waitFor(() => expect(rawTypes).toContain('response.future_event'));
+    expect(raw).toEqual([...INERT_EXAMPLES, event_after].map((event) => ({ event_id: expect.any(String), ...event })));
+    // Only the event outside the list reached the SDK's parser.
+    expect(onMessage).toHaveBeenCalledTimes(1);
+  });
+
+  it('an inert type that is not the top-level type (nested first, or a different spelling) goes to the SDK', async () => {
+    const transport = new ControlledRealtimeTransport('pcm16');
+    const onMessage = vi.spyOn(transport, '_onMessage');
+    const { server, rawTypes } = await connect(transport);
+    onMessage.mockClear();
+    server.send({ detail: { type: 'input_audio_buffer.speech_stopped' }, type: 'response.future_event' });
+    await vi.waitFor(() => expect(rawTypes).toContain('response.future_event'));
+    expect(onMessage).toHaveBeenCalledTimes(1);
+  });
+});
+
+const event_after: Json = { type: 'response.future_event', response_id: 'resp_9' };
