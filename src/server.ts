@@ -120,6 +120,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(callControl ? { callControl } : {}),
       ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
       observers: [telemetry.observer],
+      contextStore: sharedState,
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);

@@ -27,6 +27,7 @@ import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '.
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
 import type { CallObserver } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
+import { ConversationRecorder, type ConversationContextStore } from './conversation-recorder.js';
 import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml.js';
 import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
@@ -54,6 +55,11 @@ export interface CallManagerOptions {
   readonly prewarm?: boolean;
   /** Watch every call (call records, metrics, webhooks); see `CallObserver`. */
   readonly observers?: readonly CallObserver[];
+  /**
+   * Where each call's conversation context is written at each completed turn (production: the shared store), so a
+   * resume on another instance can read it; without it the context lives in the call's state only.
+   */
+  readonly contextStore?: ConversationContextStore;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -84,6 +90,9 @@ export class CallManager implements CallHandler {
   readonly #calls = new Map<string, CallSession>();
   readonly #actions = new Map<string, AttachedCallActions>();
   readonly #keypads = new Map<string, Keypad>();
+  readonly #conversations = new Map<string, ConversationRecorder>();
+  /** Context deletes of ended calls still running; `close()` waits for them before the store closes. */
+  readonly #contextDeletes = new Set<Promise<void>>();
   readonly #running = new Set<Promise<void>>();
   readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly agent: string; readonly timer: TimerHandle }>();
   readonly #watchdogs = new Map<string, CallWatchdogs>();
@@ -205,6 +214,16 @@ export class CallManager implements CallHandler {
       orchestrator,
       { client, playback: transport, logger, callSid: start.callSid, audioFormat: openai.realtimeAudioFormat },
     );
+    const conversation = new ConversationRecorder({
+      callSid: start.callSid,
+      agent,
+      logger,
+      receivedMs: (itemId) => client.receivedAudioMs(itemId),
+      deliveredMs: (itemId) => service.deliveredAudioMs(itemId),
+      store: this.#options.contextStore,
+    });
+    service.on((event) => conversation.onServiceEvent(event));
+    this.#conversations.set(start.callSid, conversation);
     const observe = this.#options.onServiceEvent;
     if (observe) service.on((event) => observe(start.callSid, event));
     const session = new CallSession({
@@ -238,7 +257,13 @@ export class CallManager implements CallHandler {
     );
     const keypad = new Keypad({
       transport,
-      sink: service,
+      // A keypad turn is a user turn of the conversation context too.
+      sink: {
+        sendKeypadTurn: (text) => {
+          conversation.userText(text);
+          return service.sendKeypadTurn(text);
+        },
+      },
       clock: this.#clock,
       logger,
       // What really happened to each batch, once it happened (the session may still have been opening).
@@ -322,6 +347,7 @@ export class CallManager implements CallHandler {
     this.#closing = true;
     await Promise.allSettled([...this.#calls.values()].map((session) => session.end('server_shutdown')));
     await Promise.allSettled([...this.#running]);
+    await Promise.allSettled([...this.#contextDeletes]);
     await this.#prewarmed.closeAll();
     for (const { timer } of this.#endedReasons.values()) this.#clock.clearTimeout(timer);
     this.#endedReasons.clear();
@@ -343,6 +369,7 @@ export class CallManager implements CallHandler {
     watchdogs?.media.stop();
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
     this.#endedReasons.set(summary.callSid, { reason: summary.reason, agent: summary.finalAgent, timer });
+    this.#forgetConversation(summary.callSid);
     this.#keypads.get(summary.callSid)?.dispose();
     this.#keypads.delete(summary.callSid);
     const attached = this.#actions.get(summary.callSid);
@@ -355,6 +382,20 @@ export class CallManager implements CallHandler {
       this.#log.error({ err: toError(error) }, 'call ended listener failed');
     }
     this.#notify((observer) => observer.callEnded?.(record));
+  }
+
+  /** A call that ended here needs its context no more: deleted once its last write landed (never overtaken by it). */
+  #forgetConversation(callSid: string): void {
+    const conversation = this.#conversations.get(callSid);
+    this.#conversations.delete(callSid);
+    const store = this.#options.contextStore;
+    if (!conversation || !store) return;
+    const deleting = conversation
+      .flushed()
+      .then(() => store.deleteContext(callSid))
+      .catch((error: unknown) => this.#log.warn({ err: toError(error), callSid }, 'conversation context not deleted'));
+    this.#contextDeletes.add(deleting);
+    void deleting.finally(() => this.#contextDeletes.delete(deleting));
   }
 
   #notify(call: (observer: CallObserver) => void): void {

@@ -112,7 +112,7 @@ describe('call record store', () => {
     expect(await migrateRecordStore(db)).toEqual(RECORD_MIGRATIONS.map((m) => m.version));
     expect(await migrateRecordStore(db)).toEqual([]);
     const rows = await db.query<{ version: number }>('SELECT version FROM call_record_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
     await db.close();
   });
 
@@ -142,7 +142,7 @@ describe.runIf(TEST_DATABASE_URL)('call record store on PostgreSQL (TEST_DATABAS
     const clock = { now: DAY0 };
     const db = openPostgresDb(url);
     const store = sqlCallRecordStore(db, 'postgres', () => clock.now);
-    expect(await db.query('SELECT version FROM call_record_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await db.query('SELECT version FROM call_record_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     await exerciseStore(store, clock, 'CApg');
     await store.close();
   });

@@ -72,6 +72,29 @@ function contract(name: string, openDb: () => Promise<SqlDb>): void {
       expect(await one.prune()).toBeGreaterThanOrEqual(6);
       expect(await one.useStreamToken('nonce-1', 'CA1', clock.now + 30_000)).toBe(true);
     });
+
+    it('keeps one conversation context per CallSid, visible to every instance on the database, pruned with the admissions', async () => {
+      const clock = { now: 7_000_000 };
+      const db = await openDb();
+      const one = await stateOn(db, () => clock.now);
+      const two = new SharedCallState(db, { answerWindowMs: 30_000, memoryMs: 60 * 60_000, now: () => clock.now });
+      expect(await two.loadContext('CActx')).toBeUndefined();
+      const first = { agent: 'general', turns: [{ role: 'user' as const, text: 'Hi, my bill is wrong.' }], replyPending: true };
+      await one.saveContext('CActx', first);
+      expect(await two.loadContext('CActx')).toEqual(first);
+      const second = { agent: 'billing', turns: [...first.turns, { role: 'assistant' as const, text: "Let me look — it's" }], replyPending: true };
+      await one.saveContext('CActx', second);
+      expect(await two.loadContext('CActx')).toEqual(second);
+      await one.saveContext('CAgone', first);
+      await one.deleteContext('CAgone');
+      expect(await two.loadContext('CAgone')).toBeUndefined();
+      clock.now += 2 * 60 * 60_000;
+      expect(await one.prune()).toBe(1);
+      expect(await two.loadContext('CActx')).toBeUndefined();
+      // A row that is not a context (hand-edited, older shape) resumes nothing rather than failing the call.
+      await db.run(`INSERT INTO conversation_contexts (call_sid, context_json, updated_at_ms) VALUES ($1, $2, $3)`, ['CAbad', '{"agent":1}', clock.now]);
+      expect(await one.loadContext('CAbad')).toBeUndefined();
+    });
   });
 }
 
