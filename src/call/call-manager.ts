@@ -28,6 +28,9 @@ import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js
 import type { CallObserver } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
 import { ConversationRecorder, type ConversationContextStore } from './conversation-recorder.js';
+import type { ConversationContext } from './conversation-context.js';
+import { ReconnectingRealtimeClient } from './realtime-reconnect.js';
+import { serviceSamplesPerMs } from '../audio/audio-format.js';
 import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml.js';
 import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
@@ -193,10 +196,25 @@ export class CallManager implements CallHandler {
       rawClient = this.#buildClient(agent, logger, start.callSid, instructions);
       connected = rawClient.connect();
     }
-    const { liveness, openai } = this.#options.config;
+    const { liveness, openai, realtimeSession } = this.#options.config;
+    // A drop, a fatal error or the session limit opens a new session seeded with the conversation so far.
+    const realtime = new ReconnectingRealtimeClient({
+      first: rawClient,
+      create: (next): RealtimeClientLike => this.#buildClient(session.agent, logger, start.callSid, next),
+      instructions,
+      context: (): ConversationContext => conversation.snapshot(),
+      samplesPerMs: serviceSamplesPerMs(openai.realtimeAudioFormat),
+      maxReconnects: realtimeSession.maxReconnects,
+      limitMs: realtimeSession.limitMs,
+      rolloverMarginMs: realtimeSession.rolloverMarginMs,
+      isAudible: () => transport.isAudible(),
+      clock: this.#clock,
+      logger,
+      onDropped: () => conversation.sessionDropped(),
+    });
     // Every response of the call is watched: a stalled or failed one is retried once, then the call is handed over.
     const responses = new ResponseWatchdog({
-      client: rawClient,
+      client: realtime,
       clock: this.#clock,
       logger,
       timeoutMs: liveness.responseWatchdogMs,
@@ -218,7 +236,7 @@ export class CallManager implements CallHandler {
       callSid: start.callSid,
       agent,
       logger,
-      receivedMs: (itemId) => client.receivedAudioMs(itemId),
+      receivedMs: (itemId): number => realtime.receivedAudioMs(itemId),
       deliveredMs: (itemId) => service.deliveredAudioMs(itemId),
       store: this.#options.contextStore,
     });
@@ -239,6 +257,7 @@ export class CallManager implements CallHandler {
       onEnded: (summary) => this.#onEnded(session, summary),
       answeredAt,
       prewarmed: prewarmed !== undefined,
+      realtimeSessions: () => ({ reconnects: realtime.reconnects, rollovers: realtime.rollovers }),
     });
     this.#calls.set(start.callSid, session);
     // Before the actions attach: an observer then sees a key press while the collection that consumes it is open.

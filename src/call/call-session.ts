@@ -52,6 +52,10 @@ export interface CallSummary {
   readonly actions?: readonly ActionRecord[];
   /** How actions ended the call (`transferred` means the `stop` was the transfer, not a hang-up). */
   readonly outcome?: CallOutcome;
+  /** New Realtime sessions opened after a drop or fatal error (the conversation replayed into each). */
+  readonly realtimeReconnects?: number;
+  /** Realtime sessions replaced before their provider limit, at a quiet moment. */
+  readonly realtimeRollovers?: number;
 }
 
 /** Everything one call is made of, built by the call manager. */
@@ -72,6 +76,8 @@ export interface CallSessionOptions {
   readonly answeredAt?: number | undefined;
   /** Whether the Realtime session was opened while the phone rang, for the first-audio log line. */
   readonly prewarmed?: boolean;
+  /** Sessions the call's Realtime connection opened after its first (see `ReconnectingRealtimeClient`). */
+  readonly realtimeSessions?: () => { readonly reconnects: number; readonly rollovers: number };
 }
 
 /** One call from `start` to teardown. */
@@ -195,6 +201,8 @@ export class CallSession {
       agentChanges: [...this.#agentChanges],
       intents: [...this.#intents],
       finalAgent: this.#agent,
+      realtimeReconnects: this.#options.realtimeSessions?.().reconnects ?? 0,
+      realtimeRollovers: this.#options.realtimeSessions?.().rollovers ?? 0,
     };
     const { callSid: _callSid, streamSid: _streamSid, ...fields } = summary;
     // The call's logger already carries callSid and streamSid.

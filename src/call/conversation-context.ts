@@ -63,9 +63,9 @@ export function replayItems(context: ConversationContext): ReplayItem[] {
  */
 export function cutAtHeard(text: string, heardMs: number, totalMs: number): string {
   if (totalMs <= 0 || heardMs <= 0) return '';
-  if (heardMs >= totalMs) return text;
+  if (heardMs >= totalMs) return text.trimEnd();
   const end = Math.floor((text.length * heardMs) / totalMs);
-  if (end >= text.length) return text;
+  if (end >= text.length) return text.trimEnd();
   // A word cut in the middle was not heard whole: keep the words before it.
   const boundary = /\s/.test(text.charAt(end)) ? end : text.lastIndexOf(' ', end);
   return boundary <= 0 ? '' : text.slice(0, boundary).trimEnd();

@@ -91,6 +91,7 @@ export class ResponseWatchdog {
         return inner.createResponse(request);
       },
       deleteItem: (itemId) => inner.deleteItem(itemId),
+      addItem: (item) => inner.addItem(item),
       truncate: (itemId, audioEndMs) => inner.truncate(itemId, audioEndMs),
       cancelResponse: () => inner.cancelResponse(),
       isResponseInFlight: () => inner.isResponseInFlight(),

@@ -1,10 +1,13 @@
 /**
  * A minimal Twilio for liveness tests on loopback: posts the signed voice webhook, opens the signed media socket,
- * sends `connected` and `start` with the token from the TwiML, streams 20 ms μ-law silence frames on a real
- * timer until told to stop, and records when bot audio arrived and when the server closed the stream.
+ * sends `connected` and `start` with the token from the TwiML, streams 20 ms μ-law frames on a real timer (silence,
+ * or a tone while told to speak) until told to stop, plays bot audio at 8 bytes/ms and echoes each mark when the
+ * audio before it has played (at once on `clear`), and records when bot audio arrived and when the server closed
+ * the stream.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { muLawEncode } from '../../src/audio/mulaw.js';
 import { twilioSignature, wire } from '../telephony/fakes.js';
 
 export interface DriverOptions {
@@ -24,6 +27,10 @@ export interface TwilioDriver {
   closeCode: number | undefined;
   /** Stops sending frames but keeps the socket open (a silent Twilio side). */
   silence(): void;
+  /** The caller talks (a loud tone instead of silence) for the next `durationMs`. */
+  speak(durationMs: number): void;
+  /** Bytes of bot audio received. */
+  readonly botBytes: number;
   /** Ends the call from Twilio's side. */
   hangUp(): void;
   /** Posts the `<Connect action>` request Twilio makes after the stream closed; resolves with its TwiML. */
@@ -31,6 +38,8 @@ export interface TwilioDriver {
 }
 
 const SILENCE_FRAME = new Uint8Array(160).fill(0xff);
+/** 20 ms of a 300 Hz tone at 8 kHz, loud enough for any energy VAD: the caller's voice. */
+const SPEECH_FRAME = muLawEncode(Int16Array.from({ length: 160 }, (_, i) => Math.round(9_000 * Math.sin((2 * Math.PI * 300 * i) / 8_000))));
 
 export async function startTwilioCall(options: DriverOptions): Promise<TwilioDriver> {
   const params = { CallSid: options.callSid, AccountSid: 'AC00000000000000000000000000000000', From: '+15551230001', To: '+15559870002', Direction: 'inbound' };
@@ -52,7 +61,21 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
     ws.once('error', reject);
   });
   const streamSid = `MZ${options.callSid.slice(2)}`;
+  let speakingUntil = 0;
+  let playedUntil = 0;
+  let botBytes = 0;
+  const pendingMarks = new Map<string, ReturnType<typeof setTimeout>>();
+  const echoMark = (name: string): void => {
+    pendingMarks.delete(name);
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(wire.mark({ streamSid, sequenceNumber: sequence++, name })));
+  };
   const driver: TwilioDriver = {
+    speak: (durationMs) => {
+      speakingUntil = performance.now() + durationMs;
+    },
+    get botBytes() {
+      return botBytes;
+    },
     frameSentAt: [],
     mediaAt: [],
     closedAt: undefined,
@@ -73,11 +96,27 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
     },
   };
   ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { event?: string };
-    if (message.event === 'media') driver.mediaAt.push(Date.now());
+    const message = JSON.parse(String(data)) as { event?: string; media?: { payload?: string }; mark?: { name?: string } };
+    const now = performance.now();
+    if (message.event === 'media') {
+      driver.mediaAt.push(Date.now());
+      const bytes = Buffer.from(message.media?.payload ?? '', 'base64').length;
+      botBytes += bytes;
+      playedUntil = Math.max(playedUntil, now) + bytes / 8;
+    } else if (message.event === 'mark' && message.mark?.name !== undefined) {
+      const name = message.mark.name;
+      pendingMarks.set(name, setTimeout(() => echoMark(name), Math.max(0, playedUntil - now)));
+    } else if (message.event === 'clear') {
+      playedUntil = now;
+      for (const [name, timer] of pendingMarks) {
+        clearTimeout(timer);
+        echoMark(name);
+      }
+    }
   });
   ws.on('close', (code) => {
     clearInterval(timer);
+    for (const timer of pendingMarks.values()) clearTimeout(timer);
     driver.closedAt = Date.now();
     driver.closeCode = code;
   });
@@ -89,7 +128,8 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
     const n = sequence - 2;
     // Contiguous timestamps, as Twilio stamps its frames: a late timer is late delivery, not a gap to fill.
     driver.frameSentAt.push(performance.now());
-    ws.send(JSON.stringify(wire.media({ streamSid, sequenceNumber: sequence++, chunk: n + 1, timestampMs: 52 + 20 * n, bytes: SILENCE_FRAME })));
+    const bytes = performance.now() < speakingUntil ? SPEECH_FRAME : SILENCE_FRAME;
+    ws.send(JSON.stringify(wire.media({ streamSid, sequenceNumber: sequence++, chunk: n + 1, timestampMs: 52 + 20 * n, bytes })));
   }, 20);
   return driver;
 }
