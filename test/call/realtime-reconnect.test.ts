@@ -205,7 +205,7 @@ describe('Realtime drops', () => {
     h.fake.dropConnections();
     await until(() => h.driver.closedAt !== undefined);
     await until(() => h.ended.length === 1);
-    expect(h.ended[0]).toMatchObject({ reason: 'realtime_error', realtimeReconnects: 2 });
+    expect(h.ended[0]).toMatchObject({ reason: 'realtime_closed', realtimeReconnects: 2 });
     expect(h.fake.totalConnections).toBe(3);
     expect(await h.driver.fetchFallback()).toContain(DEFAULT_APOLOGY);
   });
