@@ -108,6 +108,8 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
     const started = await startOrchestration({ config, catalogue, store, logger, thread, classifier: options.classifier });
     orchestration = started;
     const { createOrchestrator } = started;
+    // One issuer for the voice webhook's tokens and the resume tokens of calls moved at a drain's end.
+    const streamTokens = new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs });
     const calls = new CallManager({
       config,
       catalogue,
@@ -121,6 +123,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
       observers: [telemetry.observer],
       contextStore: sharedState,
+      streamTokens,
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
@@ -131,7 +134,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       drain: drainState,
       admissions: sharedState,
       signedTokens: {
-        tokens: new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs }),
+        tokens: streamTokens,
         useStreamToken: (nonce, callSid, expiresAtMs) => sharedState.useStreamToken(nonce, callSid, expiresAtMs),
       },
       callHandler: calls,

@@ -31,7 +31,8 @@ import { ConversationRecorder, type ConversationContextStore } from './conversat
 import type { ConversationContext } from './conversation-context.js';
 import { ReconnectingRealtimeClient } from './realtime-reconnect.js';
 import { serviceSamplesPerMs } from '../audio/audio-format.js';
-import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml.js';
+import { CONTEXT_PARAMETER_PREFIX, renderResumeConnectStream, renderSayAndHangup } from '../telephony/twiml.js';
+import type { SignedStreamTokens } from '../telephony/signed-stream-token.js';
 import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
 import { ResponseWatchdog } from './response-watchdog.js';
@@ -63,6 +64,11 @@ export interface CallManagerOptions {
    * resume on another instance can read it; without it the context lives in the call's state only.
    */
   readonly contextStore?: ConversationContextStore;
+  /**
+   * Issues the resume tokens of calls moved at a drain's end (the same signed tokens the media route verifies); with
+   * `callControl` and `contextStore`, `moveLiveCalls` can move calls to another instance.
+   */
+  readonly streamTokens?: SignedStreamTokens;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -105,6 +111,8 @@ export class CallManager implements CallHandler {
   /** The tools every call of this process has: all of them with Twilio REST control, none without. */
   readonly #availableTools: readonly AgentToolName[];
   #closing = false;
+  /** A drain is moving this instance's calls away: a resumed stream must not land here. */
+  #movingOut = false;
 
   constructor(options: CallManagerOptions) {
     this.#options = options;
@@ -151,6 +159,47 @@ export class CallManager implements CallHandler {
     return sessions.length;
   }
 
+  /** True when live calls can be moved to another instance (Twilio REST control, stream tokens, a shared context store). */
+  get canMoveCalls(): boolean {
+    return this.#options.callControl !== undefined && this.#options.streamTokens !== undefined && this.#options.contextStore !== undefined;
+  }
+
+  /**
+   * Moves every live call to another instance (a drain's deadline passed): writes its context to the shared store,
+   * mints a signed stream token with a resume claim for the same CallSid and updates the live call with
+   * `<Connect action><Stream>` TwiML pointing at `PUBLIC_BASE_URL` (the balancer: a ready instance takes it). Twilio
+   * then sends `stop` on this stream: the call ends here as `moved`, with no fallback. A call whose update fails is
+   * ended with the closing line instead. Resolves with both counts.
+   */
+  async moveLiveCalls(): Promise<{ moved: number; ended: number }> {
+    const { callControl: control, streamTokens: tokens } = this.#options;
+    if (!control || !tokens || !this.canMoveCalls) return { moved: 0, ended: await this.endLiveCalls('server_shutdown') };
+    this.#movingOut = true;
+    const failed: CallSession[] = [];
+    let moved = 0;
+    await Promise.all(
+      [...this.#calls.values()].map(async (session) => {
+        session.markMoving();
+        const conversation = this.#conversations.get(session.callSid);
+        // This session ends with the move: a reply in flight is cut at what reached Twilio and answered again there.
+        conversation?.sessionDropped();
+        await conversation?.save();
+        const token = tokens.issue(session.callSid, { resume: true });
+        const twiml = renderResumeConnectStream({ publicBaseUrl: this.#options.config.publicBaseUrl, token, callSid: session.callSid, agent: session.agent });
+        const result = await control.redirectToTwiml(session.callSid, twiml);
+        if (result.ok) {
+          moved += 1;
+          this.#log.info({ callSid: session.callSid, agent: session.agent }, 'call moved to another instance');
+        } else {
+          failed.push(session);
+        }
+      }),
+    );
+    for (const session of failed) this.#fallbacksPending.add(session.callSid);
+    await Promise.allSettled(failed.map((session) => session.end('server_shutdown')));
+    return { moved, ended: failed.length };
+  }
+
   /** Sessions opened while ringing and not yet adopted by a stream. */
   get prewarmedSessions(): number {
     return this.#prewarmed.size;
@@ -168,8 +217,8 @@ export class CallManager implements CallHandler {
     if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
   }
 
-  onStreamStarted({ start, transport, logger }: StartedStream): void {
-    if (this.#closing) {
+  onStreamStarted({ start, transport, logger, resume = false }: StartedStream): void {
+    if (this.#closing || (resume && this.#movingOut)) {
       transport.close('server shutting down');
       return;
     }
@@ -195,6 +244,20 @@ export class CallManager implements CallHandler {
     } else {
       rawClient = this.#buildClient(agent, logger, start.callSid, instructions);
       connected = rawClient.connect();
+    }
+    // A call moved here from a draining instance: its context comes from the shared store while the session opens.
+    let resumed: ConversationContext | undefined;
+    if (resume) {
+      const store = this.#options.contextStore;
+      const loading = store
+        ? store.loadContext(start.callSid).catch((error: unknown) => {
+            logger.warn({ err: toError(error) }, 'conversation context of a resumed call could not be loaded');
+            return undefined;
+          })
+        : Promise.resolve(undefined);
+      connected = Promise.all([connected, loading]).then(([, context]) => {
+        resumed = context;
+      });
     }
     const { liveness, openai, realtimeSession } = this.#options.config;
     // A drop, a fatal error or the session limit opens a new session seeded with the conversation so far.
@@ -258,6 +321,20 @@ export class CallManager implements CallHandler {
       answeredAt,
       prewarmed: prewarmed !== undefined,
       realtimeSessions: () => ({ reconnects: realtime.reconnects, rollovers: realtime.rollovers }),
+      // A resumed call goes on where it was: no greeting, the conversation replayed, a pending turn answered.
+      ...(resume
+        ? {
+            open: () => {
+              if (!resumed) {
+                logger.warn('resumed call has no stored context; greeting the caller afresh');
+                service.greet();
+                return;
+              }
+              conversation.seed(resumed);
+              logger.info({ ...realtime.resume(), turns: resumed.turns.length }, 'call resumed from another instance');
+            },
+          }
+        : {}),
     });
     this.#calls.set(start.callSid, session);
     // Before the actions attach: an observer then sees a key press while the collection that consumes it is open.
@@ -319,7 +396,7 @@ export class CallManager implements CallHandler {
       });
       this.#actions.set(start.callSid, attached);
     }
-    logger.info({ agent, prewarmed: prewarmed !== undefined }, 'call started');
+    logger.info({ agent, prewarmed: prewarmed !== undefined, resume }, 'call started');
     const running = session.run().catch((error: unknown) => {
       logger.error({ err: toError(error) }, 'call failed');
       return session.end('handler_failed').then(() => undefined);
@@ -388,7 +465,9 @@ export class CallManager implements CallHandler {
     watchdogs?.media.stop();
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
     this.#endedReasons.set(summary.callSid, { reason: summary.reason, agent: summary.finalAgent, timer });
-    this.#forgetConversation(summary.callSid);
+    // A moved call's context is read by the instance that resumes it (and pruned with the shared state).
+    if (summary.reason === 'moved') this.#conversations.delete(summary.callSid);
+    else this.#forgetConversation(summary.callSid);
     this.#keypads.get(summary.callSid)?.dispose();
     this.#keypads.delete(summary.callSid);
     const attached = this.#actions.get(summary.callSid);

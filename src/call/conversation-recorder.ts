@@ -71,6 +71,19 @@ export class ConversationRecorder {
     return this.#writes;
   }
 
+  /** Writes the context now (a drain moves the call); resolves when written, or failed and logged. */
+  save(): Promise<void> {
+    this.#persist();
+    return this.#writes;
+  }
+
+  /** Continues from a context loaded from the store (a call moved here): its turns come before anything recorded. */
+  seed(context: ConversationContext): void {
+    this.#turns.unshift(...context.turns.map((turn) => ({ role: turn.role, text: turn.text, itemId: undefined, cut: true })));
+    this.#agent = context.agent;
+    this.#replyCut = context.replyPending;
+  }
+
   /** A keypad turn (the notice the model receives as a user message). */
   userText(text: string): void {
     this.#turns.push({ role: 'user', text, itemId: undefined, cut: false });

@@ -8,8 +8,8 @@
  *   when the caller's last turn is unanswered or the reply to it was cut, sends `response.create`. Twilio stays
  *   connected throughout: the caller hears what was already queued, then a short pause.
  * - Bounded: at most `maxReconnects` new sessions after drops per call, after `RECONNECT_BACKOFF_MS` (the first
- *   attempt waits 250 ms, later ones 1 s); a refused or failed attempt counts. Then `closed {reason: 'error'}`
- *   is emitted and the call ends as today (the `<Connect action>` apology).
+ *   attempt waits 250 ms, later ones 1 s); a refused or failed attempt counts. Then `closed` is emitted with the
+ *   last drop's reason (`error` when an attempt failed) and the call ends as today (the `<Connect action>` apology).
  * - Proactive rollover: from `limitMs - rolloverMarginMs` after a session opened, at the first quiet moment (no
  *   response in flight, nothing audible, caller silent for `QUIET_MS`), a new session is opened and seeded while the
  *   old one still serves, then swapped in (make before break: no gap at all). Rollovers do not use up reconnects.
@@ -105,6 +105,8 @@ export class ReconnectingRealtimeClient implements RealtimeClientLike {
   #rolloverTimer: TimerHandle | undefined;
   #rollingOver = false;
   #notDelivered = 0;
+  /** How the call's session was lost, reported when no reconnect is left: a failed attempt makes it an error. */
+  #lossReason: 'remote' | 'error' = 'remote';
 
   constructor(options: ReconnectingRealtimeClientOptions) {
     this.#options = options;
@@ -129,6 +131,15 @@ export class ReconnectingRealtimeClient implements RealtimeClientLike {
 
   connect(): Promise<void> {
     return this.#options.first.connect();
+  }
+
+  /**
+   * A call resumed on this instance (moved from a draining one): tells the open session the conversation so far and
+   * answers a turn left pending. Call once the session is open.
+   */
+  resume(): { replayed: number; responded: boolean } {
+    const client = this.#client;
+    return client ? this.#seed(client, true) : { replayed: 0, responded: false };
   }
 
   async disconnect(): Promise<void> {
@@ -257,6 +268,7 @@ export class ReconnectingRealtimeClient implements RealtimeClientLike {
     this.#unsubscribe = () => undefined;
     this.#client = undefined;
     this.#phase = 'reconnecting';
+    this.#lossReason = reason;
     this.#clearRollover();
     this.#callerSpeaking = false;
     this.#log.warn({ reason, reconnects: this.#reconnects, maxReconnects: this.#options.maxReconnects }, 'realtime session dropped');
@@ -281,6 +293,7 @@ export class ReconnectingRealtimeClient implements RealtimeClientLike {
         await next.connect();
       } catch (error) {
         this.#log.warn({ err: toError(error), attempt: this.#reconnects }, 'realtime reconnect failed');
+        this.#lossReason = 'error';
         continue;
       }
       if (this.#phase !== 'reconnecting') {
@@ -318,7 +331,7 @@ export class ReconnectingRealtimeClient implements RealtimeClientLike {
     const dropped = this.#pending.splice(0).length;
     if (dropped > 0) this.#log.warn({ dropped }, 'realtime inputs queued during the reconnect were not delivered');
     this.#settleOpenWaiters(false);
-    this.#emit({ type: 'closed', reason: 'error' });
+    this.#emit({ type: 'closed', reason: this.#lossReason });
   }
 
   #armRollover(): void {

@@ -35,6 +35,8 @@ export interface TwilioDriver {
   hangUp(): void;
   /** Posts the `<Connect action>` request Twilio makes after the stream closed; resolves with its TwiML. */
   fetchFallback(): Promise<string>;
+  /** Ends this stream as Twilio does when a REST update replaces the call's TwiML: `stop`, then the close. */
+  stopStream(): void;
 }
 
 const SILENCE_FRAME = new Uint8Array(160).fill(0xff);
@@ -52,6 +54,18 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
   const twiml = await answer.text();
   const token = /<Parameter name="token" value="([^"]+)"\/>/.exec(twiml)?.[1];
   if (answer.status !== 200 || token === undefined) throw new Error(`voice webhook answered ${answer.status}`);
+  return openTwilioStream(options, { token, callSid: options.callSid });
+}
+
+/** The `<Parameter>`s of a `<Connect><Stream>` TwiML document, as Twilio sends them in `start.customParameters`. */
+export function streamParameters(twiml: string): Record<string, string> {
+  return Object.fromEntries([...twiml.matchAll(/<Parameter name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+}
+
+/** Opens the signed media stream of a call that runs `<Connect><Stream>` with these parameters, and drives it. */
+export async function openTwilioStream(options: DriverOptions, customParameters: Record<string, string>, streamNumber = 1): Promise<TwilioDriver> {
+  const params = { CallSid: options.callSid, AccountSid: 'AC00000000000000000000000000000000' };
+  const sign = (path: string, form: Record<string, string>) => twilioSignature(options.authToken, `${options.publicBaseUrl}${path}`, form);
   const wssHost = new URL(options.publicBaseUrl).host;
   const ws = new WebSocket(`${options.localUrl.replace('http:', 'ws:')}/twilio/media`, {
     headers: { 'x-twilio-signature': twilioSignature(options.authToken, `wss://${wssHost}/twilio/media`, {}) },
@@ -60,7 +74,7 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const streamSid = `MZ${options.callSid.slice(2)}`;
+  const streamSid = streamNumber === 1 ? `MZ${options.callSid.slice(2)}` : `MZ${streamNumber}${options.callSid.slice(3)}`;
   let speakingUntil = 0;
   let playedUntil = 0;
   let botBytes = 0;
@@ -81,6 +95,11 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
     closedAt: undefined,
     closeCode: undefined,
     silence: () => clearInterval(timer),
+    stopStream: () => {
+      clearInterval(timer);
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(wire.stop({ streamSid, callSid: options.callSid, sequenceNumber: sequence++ })));
+      ws.close();
+    },
     hangUp: () => {
       clearInterval(timer);
       ws.close();
@@ -121,7 +140,7 @@ export async function startTwilioCall(options: DriverOptions): Promise<TwilioDri
     driver.closeCode = code;
   });
   ws.send(JSON.stringify(wire.connected()));
-  ws.send(JSON.stringify(wire.start({ streamSid, callSid: options.callSid, customParameters: { token, callSid: options.callSid } })));
+  ws.send(JSON.stringify(wire.start({ streamSid, callSid: options.callSid, customParameters })));
   let sequence = 2;
   const timer = setInterval(() => {
     if (ws.readyState !== WebSocket.OPEN) return;

@@ -40,6 +40,19 @@ describe('signed stream tokens', () => {
     // Two tokens for one call differ (their nonces).
     expect(a.issue('CA1')).not.toBe(a.issue('CA1'));
   });
+
+  it('carry a resume claim only when minted for a moved call, and the claim is signed', () => {
+    const tokens = new SignedStreamTokens({ secret: SECRET, ttlMs: 30_000 });
+    const plain = tokens.verify('CA1', tokens.issue('CA1'));
+    expect(plain.ok && plain.claims.resume).toBe(false);
+    const resume = tokens.issue('CA1', { resume: true });
+    const verified = tokens.verify('CA1', resume);
+    expect(verified.ok && verified.claims.resume).toBe(true);
+    // Adding the claim to a plain token breaks its signature.
+    const [version, body, signature] = tokens.issue('CA1').split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? '', 'base64url').toString()), r: 1 })).toString('base64url');
+    expect(tokens.verify('CA1', `${version}.${forged}.${signature}`)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
 });
 
 function contract(name: string, openDb: () => Promise<SqlDb>): void {
