@@ -180,17 +180,15 @@ export class CallManager implements CallHandler {
     await Promise.all(
       [...this.#calls.values()].map(async (session) => {
         session.markMoving();
-        const conversation = this.#conversations.get(session.callSid);
         // This session ends with the move: a reply in flight is cut at what reached Twilio and answered again there.
-        conversation?.sessionDropped();
-        await conversation?.save();
+        await this.#conversations.get(session.callSid)?.handOver();
         const token = tokens.issue(session.callSid, { resume: true });
         const twiml = renderResumeConnectStream({ publicBaseUrl: this.#options.config.publicBaseUrl, token, callSid: session.callSid, agent: session.agent });
         const result = await control.redirectToTwiml(session.callSid, twiml);
         if (result.ok) {
           moved += 1;
           this.#log.info({ callSid: session.callSid, agent: session.agent }, 'call moved to another instance');
-        } else {
+        } else if (!session.ended) {
           failed.push(session);
         }
       }),

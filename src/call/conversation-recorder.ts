@@ -51,6 +51,8 @@ export class ConversationRecorder {
   #inFlightItems: string[] | undefined;
   #replyCut: boolean;
   #writes: Promise<void> = Promise.resolve();
+  /** Handed over to another instance: this one writes no more (its later snapshots would overwrite the new owner's). */
+  #handedOver = false;
 
   constructor(options: ConversationRecorderOptions) {
     this.#options = options;
@@ -71,9 +73,14 @@ export class ConversationRecorder {
     return this.#writes;
   }
 
-  /** Writes the context now (a drain moves the call); resolves when written, or failed and logged. */
-  save(): Promise<void> {
+  /**
+   * The call moves to another instance (a drain's end): the reply in flight is cut at what reached the carrier, the
+   * context is written one last time and this recorder writes no more. Resolves when written, or failed and logged.
+   */
+  handOver(): Promise<void> {
+    this.sessionDropped();
     this.#persist();
+    this.#handedOver = true;
     return this.#writes;
   }
 
@@ -162,7 +169,7 @@ export class ConversationRecorder {
 
   #persist(): void {
     const store = this.#options.store;
-    if (!store) return;
+    if (!store || this.#handedOver) return;
     const context = this.snapshot();
     const { callSid, logger } = this.#options;
     this.#writes = this.#writes.then(() =>

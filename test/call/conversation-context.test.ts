@@ -142,6 +142,19 @@ describe('ConversationRecorder', () => {
     expect(r.snapshot().replyPending).toBe(false);
   });
 
+  it('hands over once: the last write has the cut reply, later turns here are not written over the new owner', async () => {
+    const store = new RecordingStore();
+    const r = recorder(store, { received: { a1: 2_000 }, delivered: { a1: 1_000 } });
+    r.onServiceEvent({ type: 'response_started', responseId: 'r1' });
+    r.onServiceEvent({ type: 'transcript', role: 'assistant', itemId: 'a1', text: 'Your balance is forty two dollars and ten cents.', final: false });
+    await r.handOver();
+    expect(store.saved.at(-1)).toEqual({ agent: 'general', turns: [{ role: 'assistant', text: 'Your balance is forty' }], replyPending: true });
+    const writes = store.saved.length;
+    r.userText('The caller pressed 5');
+    await r.flushed();
+    expect(store.saved).toHaveLength(writes);
+  });
+
   it('logs a failed write and goes on', async () => {
     const store = new RecordingStore();
     store.fail = true;
