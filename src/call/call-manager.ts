@@ -272,6 +272,7 @@ export class CallManager implements CallHandler {
       clock: this.#clock,
       logger,
       onDropped: () => conversation.sessionDropped(),
+      respond: () => void responses.client.createResponse(),
     });
     // Every response of the call is watched: a stalled or failed one is retried once, then the call is handed over.
     const responses = new ResponseWatchdog({

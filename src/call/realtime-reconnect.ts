@@ -74,6 +74,11 @@ export interface ReconnectingRealtimeClientOptions {
   readonly isAudible: () => boolean;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Asks for the answer to a pending turn once a new session is seeded; default `response.create` on it. The call
+   * manager passes its response watchdog's `createResponse`, so that answer is watched like any other.
+   */
+  readonly respond?: () => void;
   /** A session dropped (before the in-flight response is closed out): the conversation recorder cuts that reply. */
   readonly onDropped?: () => void;
   /** A new session is serving the call. */
@@ -321,7 +326,11 @@ export class ReconnectingRealtimeClient implements RealtimeClientLike {
     for (const send of pending) send(client);
     // A queued keypad turn or response request already asks for a reply.
     const responded = respond && context.replyPending && pending.length === 0;
-    if (responded) client.createResponse();
+    if (responded) {
+      // The new session is adopted already: a watched request reaches it.
+      if (this.#options.respond) this.#options.respond();
+      else client.createResponse();
+    }
     return { replayed, responded };
   }
 

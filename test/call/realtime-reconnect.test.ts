@@ -176,6 +176,9 @@ describe('Realtime drops', () => {
     h.fake.stall();
     await until(() => h.lines.some((l) => l.msg === 'realtime session reconnected'));
     expect(h.lines.find((l) => l.msg === 'realtime session dropped')).toMatchObject({ reason: 'error' });
+    // The log line comes when the items are written; the fake reads them a moment later.
+    await until(() => eventsOf(h.fake, 1).length >= 2);
+    await sleep(500);
     expect(eventsOf(h.fake, 1)).toEqual(['session.update', `item:assistant:output_text:${GREETING}`]);
     expect(h.driver.closedAt).toBeUndefined();
   });

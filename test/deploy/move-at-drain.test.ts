@@ -111,7 +111,7 @@ class SimulatedTwilio implements TwilioRestClient {
   }
 }
 
-async function moveOnce(store: { readonly env: Record<string, string> }, callSid: string): Promise<void> {
+async function moveOnce(store: { readonly label: string; readonly env: Record<string, string> }, callSid: string): Promise<void> {
   const fake = await RealtimeFakeServer.start({ script: SCRIPT, ...REALISTIC_REALTIME_TIMING, transcriptDelayMs: 450 });
   cleanup.push(() => fake.close());
   const base = { PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword', LOG_LEVEL: 'info', ...store.env };
@@ -157,6 +157,9 @@ async function moveOnce(store: { readonly env: Record<string, string> }, callSid
   expect(ANSWER.startsWith(cut) && cut.length > 0 && cut.length < ANSWER.length).toBe(true);
   expect(onB.slice(4)).toEqual(['response.create']);
   expect(b.lines.find((l) => l.msg === 'call resumed from another instance')).toMatchObject({ replayed: 3, responded: true });
+  await until(() => (twilio.stream2?.mediaAt.length ?? 0) > 0);
+  const gapMs = (twilio.stream2?.mediaAt[0] ?? Number.NaN) - (stream1.mediaAt.at(-1) ?? Number.NaN);
+  console.info(`[measure] move at drain end (${store.label}): last bot audio on stream 1 -> first bot audio on stream 2: ${gapMs} ms`);
 
   // The caller goes on talking on stream 2, and B's session answers.
   await sleep(2_000);
@@ -177,11 +180,11 @@ describe('a drain deadline moves live calls to another instance', () => {
   it('over a shared SQLite file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'voicebot-move-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    await moveOnce({ env: { DATA_DIR: dir } }, 'CA_MOVE_SQLITE_000000000000000000000');
+    await moveOnce({ label: 'SQLite file', env: { DATA_DIR: dir } }, 'CA_MOVE_SQLITE_000000000000000000000');
   }, 60_000);
 
   it.runIf(TEST_DATABASE_URL)('over Postgres (TEST_DATABASE_URL)', async () => {
     const url = await freshSchemaUrl(TEST_DATABASE_URL as string, 'move_at_drain');
-    await moveOnce({ env: { DATABASE_URL: url } }, 'CA_MOVE_POSTGRES_0000000000000000000');
+    await moveOnce({ label: 'Postgres', env: { DATABASE_URL: url } }, 'CA_MOVE_POSTGRES_0000000000000000000');
   }, 60_000);
 });
