@@ -464,8 +464,9 @@ export class CallManager implements CallHandler {
     watchdogs?.media.stop();
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
     this.#endedReasons.set(summary.callSid, { reason: summary.reason, agent: summary.finalAgent, timer });
-    // A moved call's context is read by the instance that resumes it (and pruned with the shared state).
-    if (summary.reason === 'moved') this.#conversations.delete(summary.callSid);
+    // A moved call's context is read by the instance that resumes it (and pruned with the shared state), whatever
+    // ended the old stream (Twilio's `stop`, or this instance closing before the stop came).
+    if (this.#conversations.get(summary.callSid)?.handedOver) this.#conversations.delete(summary.callSid);
     else this.#forgetConversation(summary.callSid);
     this.#keypads.get(summary.callSid)?.dispose();
     this.#keypads.delete(summary.callSid);

@@ -68,6 +68,11 @@ export class ConversationRecorder {
     return boundContext({ agent: this.#agent, turns, replyPending: this.#replyCut || last?.role === 'user' });
   }
 
+  /** True once the context was handed over to another instance (see `handOver`). */
+  get handedOver(): boolean {
+    return this.#handedOver;
+  }
+
   /** Resolves once every write asked for so far has finished (tests, the drain's move). */
   flushed(): Promise<void> {
     return this.#writes;
