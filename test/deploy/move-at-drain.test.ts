@@ -21,6 +21,7 @@ import { REALISTIC_REALTIME_TIMING, RealtimeFakeServer, type FakeScript } from '
 import { openTwilioStream, startTwilioCall, streamParameters, type TwilioDriver } from '../call/twilio-driver.js';
 import { freshSchemaUrl } from '../records/pg-schema.js';
 import { captureLogger } from '../telephony/fakes.js';
+import { SHUTDOWN_CLOSING_LINE } from '../../src/call/call-manager.js';
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 const PUBLIC_BASE_URL = 'https://bot.example.test';
@@ -182,6 +183,34 @@ describe('a drain deadline moves live calls to another instance', () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     await moveOnce({ label: 'SQLite file', env: { DATA_DIR: dir } }, 'CA_MOVE_SQLITE_000000000000000000000');
   }, 60_000);
+
+  it('falls back to the closing line for a call whose REST update fails', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'voicebot-move-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const fake = await RealtimeFakeServer.start({ script: SCRIPT });
+    cleanup.push(() => fake.close());
+    const failing: TwilioRestClient = {
+      calls: Object.assign(
+        () => ({
+          update: async () => {
+            throw Object.assign(new Error('Service unavailable'), { status: 503 });
+          },
+        }),
+        { create: async () => ({ sid: 'CA_unused' }) },
+      ),
+    };
+    const callSid = 'CA_MOVE_FAILS_0000000000000000000000';
+    const config = loadConfig({ PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword', DATA_DIR: dir, DRAIN_GRACE_S: '0', DRAIN_TIMEOUT_S: '1' });
+    const a = await startInstance(config, failing);
+    const stream = await startTwilioCall({ localUrl: a.localUrl, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, callSid });
+    cleanup.push(() => stream.hangUp());
+    await fake.waitForServerEvent('response.done', 10_000);
+    const drained = a.bot.drain();
+    await until(() => stream.closedAt !== undefined);
+    expect(await stream.fetchFallback()).toContain(SHUTDOWN_CLOSING_LINE.slice(0, 30));
+    expect(await drained).toMatchObject({ callsMoved: 0, callsEnded: 1, fallbacksMissed: 0 });
+    expect(a.ended).toMatchObject([{ callSid, reason: 'server_shutdown' }]);
+  }, 30_000);
 
   it.runIf(TEST_DATABASE_URL)('over Postgres (TEST_DATABASE_URL)', async () => {
     const url = await freshSchemaUrl(TEST_DATABASE_URL as string, 'move_at_drain');
