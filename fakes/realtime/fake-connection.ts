@@ -388,7 +388,7 @@ export class FakeRealtimeConnection {
     if (raw.type === 'message') {
       const role = raw.role === 'assistant' || raw.role === 'system' ? raw.role : 'user';
       const content = Array.isArray(raw.content) ? (raw.content as Array<Record<string, unknown>>) : [];
-      // The GA content part types per role (`openai` 6 `RealtimeConversationItem*Message`); a text part needs its text.
+      // The GA content part types per role (`openai` 7 `RealtimeConversationItem*Message`); a text part needs its text.
       const allowed = CONTENT_TYPES[role];
       for (const part of content) {
         if (typeof part.type !== 'string' || !allowed.includes(part.type)) {

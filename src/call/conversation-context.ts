@@ -28,7 +28,7 @@ export interface ConversationContext {
 }
 
 /**
- * `conversation.item.create` items of the GA protocol (`openai` 6: `RealtimeConversationItemUserMessage` with an
+ * `conversation.item.create` items of the GA protocol (`openai` 7: `RealtimeConversationItemUserMessage` with an
  * `input_text` part, `RealtimeConversationItemAssistantMessage` with an `output_text` part).
  */
 export type ReplayItem =
