@@ -34,6 +34,11 @@ export interface RealtimeFakeServerOptions {
   readonly stallOnAccept?: boolean;
 }
 
+/** Upgrades to refuse (HTTP 503) before accepting again: a provider refusing reconnects. */
+interface AdmissionGate {
+  refuse: number;
+}
+
 /** Model timing inside the ranges production shows, for tests, fixtures and the demo. */
 export const REALISTIC_TIMING = Object.freeze({ transcriptDelayMs: 450, firstAudioDelayMs: 900, realtimeFactor: 0.25 });
 
@@ -60,6 +65,7 @@ type Waiter = { readonly match: (record: RecordedEvent) => boolean; readonly res
 export class RealtimeFakeServer {
   private readonly wss: WebSocketServer;
   private readonly options: RealtimeFakeServerOptions;
+  private readonly gate: AdmissionGate;
   private readonly clientLog: RecordedEvent[] = [];
   private readonly serverLog: RecordedEvent[] = [];
   private readonly sockets = new Set<WebSocket>();
@@ -73,15 +79,17 @@ export class RealtimeFakeServer {
   /** Authorization headers of every accepted upgrade, in order (the real server requires a bearer token). */
   readonly authorizations: string[] = [];
 
-  private constructor(wss: WebSocketServer, options: RealtimeFakeServerOptions) {
+  private constructor(wss: WebSocketServer, options: RealtimeFakeServerOptions, gate: AdmissionGate) {
     this.wss = wss;
     this.options = options;
+    this.gate = gate;
     wss.on('connection', (socket, request) => this.accept(socket, request.headers.authorization ?? ''));
   }
 
   /** Listens on 127.0.0.1 on a free port. */
   static async start(options: RealtimeFakeServerOptions = {}): Promise<RealtimeFakeServer> {
     const acceptDelayMs = options.acceptDelayMs ?? 0;
+    const gate: AdmissionGate = { refuse: 0 };
     const wss = await new Promise<WebSocketServer>((resolve, reject) => {
       const server = new WebSocketServer({
         host: '127.0.0.1',
@@ -89,14 +97,17 @@ export class RealtimeFakeServer {
         // Like the real endpoint: no bearer token, no session. The answer may be held to model a slow handshake.
         verifyClient: (info, done) => {
           const ok = /^Bearer \S+/.test(info.req.headers.authorization ?? '');
-          if (acceptDelayMs > 0) setTimeout(() => done(ok, 401), acceptDelayMs);
-          else done(ok, 401);
+          const refused = ok && gate.refuse > 0;
+          if (refused) gate.refuse -= 1;
+          const answer = (): void => (refused ? done(false, 503) : done(ok, 401));
+          if (acceptDelayMs > 0) setTimeout(answer, acceptDelayMs);
+          else answer();
         },
       });
       server.once('listening', () => resolve(server));
       server.once('error', reject);
     });
-    return new RealtimeFakeServer(wss, options);
+    return new RealtimeFakeServer(wss, options, gate);
   }
 
   /** The endpoint to pass as the client's `url`. */
@@ -162,6 +173,11 @@ export class RealtimeFakeServer {
   stall(): void {
     for (const connection of this.connections) connection.dispose();
     for (const socket of this.sockets) pauseReading(socket);
+  }
+
+  /** Refuses the next `count` upgrades with HTTP 503 (a provider outage), then accepts again. */
+  refuseConnections(count: number): void {
+    this.gate.refuse = count;
   }
 
   /** Closes every client socket from the server side (a remote hang-up), keeping the server listening. */

@@ -10,15 +10,17 @@ import { runMediaPathBench } from './bench/media-path.js';
 import { runOrchestratorLatencyBench, type OrchestratorLatencyReport } from './bench/orchestrator-latency.js';
 import { runSameTurnBench, type SameTurnReport } from './bench/same-turn.js';
 import type { BenchSection } from './bench/section.js';
+import { runReconnectBench, type ReconnectReport } from './reconnect-bench.js';
 
 /** A section's result: a per-frame table, or a report that renders itself (the load ladder, the orchestrator). */
-type SectionResult = BenchSection | LoadReport | OrchestratorLatencyReport | SameTurnReport;
+type SectionResult = BenchSection | LoadReport | OrchestratorLatencyReport | SameTurnReport | ReconnectReport;
 
 const SECTIONS: readonly { readonly id: string; readonly run: () => SectionResult | Promise<SectionResult> }[] = [
   { id: 'media-path', run: runMediaPathBench },
   { id: 'orchestrator', run: () => runOrchestratorLatencyBench() },
   { id: 'same-turn', run: () => runSameTurnBench() },
   { id: 'load', run: () => runLoadBench() },
+  { id: 'reconnect', run: () => runReconnectBench() },
 ];
 
 /** `--section <id>` runs only that section (repeatable); default all. */

@@ -153,6 +153,11 @@ const EnvSchema = z
         .optional(),
     ),
     STREAM_ROUTE_BY_INSTANCE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false')),
+    // Realtime session continuity (README "Realtime drops and the session limit"): reconnects per call after a drop,
+    // the provider's session limit (3600 s on OpenAI, 1800 s on Azure) and how long before it a rollover may start.
+    REALTIME_MAX_RECONNECTS: count(0, 10, 2),
+    REALTIME_SESSION_LIMIT_S: count(60, 24 * 60 * 60, 3600),
+    REALTIME_ROLLOVER_MARGIN_S: count(10, 60 * 60, 300),
   });
 
 /** Rules across variables, checked on the raw values so they are reported together with per-variable errors. */
@@ -169,6 +174,11 @@ function crossFieldIssues(env: Readonly<Record<string, string | undefined>>): st
     issues.push('STREAM_ROUTE_BY_INSTANCE is "true" but INSTANCE_ID is not set (the stream URL must name this instance)');
   }
   issues.push(...crossFieldRecordIssues(env));
+  const limitS = Number(env.REALTIME_SESSION_LIMIT_S?.trim() || 3600);
+  const marginS = Number(env.REALTIME_ROLLOVER_MARGIN_S?.trim() || 300);
+  if (Number.isFinite(limitS) && Number.isFinite(marginS) && marginS >= limitS) {
+    issues.push(`REALTIME_ROLLOVER_MARGIN_S (${marginS}) must be smaller than REALTIME_SESSION_LIMIT_S (${limitS})`);
+  }
   return issues;
 }
 
@@ -243,6 +253,15 @@ export interface Config {
     readonly graceMs: number;
     /** Longest wait, from the signal, for live calls to end before the remaining ones are ended. */
     readonly timeoutMs: number;
+  };
+  /** A call's Realtime session continuity: see `src/call/realtime-reconnect.ts`. */
+  readonly realtimeSession: {
+    /** New sessions a call may open after drops or fatal errors (`REALTIME_MAX_RECONNECTS`); then the apology. */
+    readonly maxReconnects: number;
+    /** The provider's maximum session duration (`REALTIME_SESSION_LIMIT_S`). */
+    readonly limitMs: number;
+    /** A proactive rollover waits for a quiet moment from `limitMs - rolloverMarginMs` on (`REALTIME_ROLLOVER_MARGIN_S`). */
+    readonly rolloverMarginMs: number;
   };
   /** Directory where every live call is written as a fixture, when set. */
   readonly recordCallsDir: string | undefined;
@@ -338,6 +357,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     drain: { graceMs: e.DRAIN_GRACE_S * 1000, timeoutMs: e.DRAIN_TIMEOUT_S * 1000 },
     instanceId: e.INSTANCE_ID,
     streamRouteByInstance: e.STREAM_ROUTE_BY_INSTANCE === 'true',
+    realtimeSession: {
+      maxReconnects: e.REALTIME_MAX_RECONNECTS,
+      limitMs: e.REALTIME_SESSION_LIMIT_S * 1000,
+      rolloverMarginMs: e.REALTIME_ROLLOVER_MARGIN_S * 1000,
+    },
     recordCallsDir: e.RECORD_CALLS ? path.resolve(e.RECORD_CALLS) : undefined,
     callsApiKey: e.CALLS_API_KEY,
     consoleSoftphone: e.CONSOLE_SOFTPHONE === 'true',

@@ -121,6 +121,8 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
     const started = await startOrchestration({ config, catalogue, store, logger, thread, classifier: options.classifier });
     orchestration = started;
     const { createOrchestrator } = started;
+    // One issuer for the voice webhook's tokens and the resume tokens of calls moved at a drain's end.
+    const streamTokens = new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs });
     const calls = new CallManager({
       config,
       catalogue,
@@ -134,6 +136,10 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
       observers: [telemetry.observer],
       ...(streamStartedBus ? { streamStartedBus } : {}),
+      // The context holds what the caller said: with STORE_TRANSCRIPTS=false it stays in the call's memory (a reconnect on
+      // this instance still uses it; a call live at the drain deadline then ends with the closing line, not moved).
+      ...(config.records.storeTranscripts ? { contextStore: sharedState } : {}),
+      streamTokens,
     });
     // With `RECORD_CALLS` set, every authenticated media socket is recorded as a call fixture.
     const decorateMediaSocket = options.decorateMediaSocket ?? callRecordingDecorator(config);
@@ -144,7 +150,7 @@ export async function createVoiceBot(config: Config, options: VoiceBotOptions): 
       drain: drainState,
       admissions: sharedState,
       signedTokens: {
-        tokens: new SignedStreamTokens({ secret: config.twilio.authToken, ttlMs: config.streamTokenTtlMs }),
+        tokens: streamTokens,
         useStreamToken: (nonce, callSid, expiresAtMs) => sharedState.useStreamToken(nonce, callSid, expiresAtMs),
         // Outbound calls placed by any instance (even one without REST control of its own) stream here too.
         outboundCalls: sharedState.outboundCalls,

@@ -68,6 +68,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...BASE, STREAM_ROUTE_BY_INSTANCE: 'yes' })).toThrow(/STREAM_ROUTE_BY_INSTANCE/);
   });
 
+  it('bounds Realtime reconnects and rolls sessions over before the provider limit; a bad value names its variable', () => {
+    expect(loadConfig(BASE).realtimeSession).toEqual({ maxReconnects: 2, limitMs: 3_600_000, rolloverMarginMs: 300_000 });
+    expect(loadConfig({ ...BASE, REALTIME_SESSION_LIMIT_S: '1800', REALTIME_MAX_RECONNECTS: '0' }).realtimeSession).toEqual({
+      maxReconnects: 0,
+      limitMs: 1_800_000,
+      rolloverMarginMs: 300_000,
+    });
+    expect(() => loadConfig({ ...BASE, REALTIME_MAX_RECONNECTS: 'many' })).toThrow(/^Invalid configuration: REALTIME_MAX_RECONNECTS /);
+    expect(() => loadConfig({ ...BASE, REALTIME_SESSION_LIMIT_S: '30' })).toThrow(/^Invalid configuration: REALTIME_SESSION_LIMIT_S .*60/);
+    expect(() => loadConfig({ ...BASE, REALTIME_SESSION_LIMIT_S: '300', REALTIME_ROLLOVER_MARGIN_S: '300' })).toThrow(
+      /REALTIME_ROLLOVER_MARGIN_S \(300\) must be smaller than REALTIME_SESSION_LIMIT_S \(300\)/,
+    );
+  });
+
   it('returns a deeply frozen object', () => {
     const config = loadConfig(BASE);
     expect(Object.isFrozen(config)).toBe(true);

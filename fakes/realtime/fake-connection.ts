@@ -137,6 +137,8 @@ export class FakeRealtimeConnection {
   private lastSpeechMs: number | undefined;
   private userTurns = 0;
   private greeted = false;
+  /** A typed user message's reply waits in `replyQueue` for the next response.create. */
+  private textReplyQueued = false;
   private audioProduced = false;
   private readonly replyQueue: FakeResponseScript[] = [];
   private readonly followUps = new Map<string, FakeResponseScript>();
@@ -386,13 +388,28 @@ export class FakeRealtimeConnection {
     if (raw.type === 'message') {
       const role = raw.role === 'assistant' || raw.role === 'system' ? raw.role : 'user';
       const content = Array.isArray(raw.content) ? (raw.content as Array<Record<string, unknown>>) : [];
+      // The GA content part types per role (`openai` 7 `RealtimeConversationItem*Message`); a text part needs its text.
+      const allowed = CONTENT_TYPES[role];
+      for (const part of content) {
+        if (typeof part.type !== 'string' || !allowed.includes(part.type)) {
+          const supported = allowed.map((t) => `'${t}'`).join(', ');
+          return this.error('invalid_request_error', 'invalid_value', `Invalid value: '${String(part.type)}'. Supported values are: ${supported}.`, clientEventId, 'item.content[0].type');
+        }
+        if (part.type.endsWith('_text') && typeof part.text !== 'string') {
+          return this.error('invalid_request_error', 'missing_required_parameter', 'Missing required parameter: item.content[0].text', clientEventId, 'item.content[0].text');
+        }
+      }
       const item: Item = { id, type: 'message', role, status: 'completed', content };
       this.addItem(item, previous);
       this.send({ type: 'conversation.item.done', previous_item_id: previous, item: wireItem(item) });
-      // A typed user message (a DTMF notice) is not a spoken turn: it does not consume the script's turns.
+      // A typed user message (a DTMF notice) is not a spoken turn: it does not consume the script's turns. Several
+      // messages before one response.create (a conversation replayed into a new session) get one answer.
       if (role === 'user') {
         this.userTurns += 1;
-        this.replyQueue.push(this.settings.script.textReply ?? this.settings.script.fallbackReply ?? DEFAULT_FALLBACK);
+        if (!this.textReplyQueued) {
+          this.textReplyQueued = true;
+          this.replyQueue.push(this.settings.script.textReply ?? this.settings.script.fallbackReply ?? DEFAULT_FALLBACK);
+        }
       }
       return;
     }
@@ -454,6 +471,7 @@ export class FakeRealtimeConnection {
       );
     }
     let script = this.replyQueue.shift() ?? this.retryScript;
+    this.textReplyQueued = false;
     this.retryScript = undefined;
     if (!script && this.userTurns === 0 && !this.greeted && this.settings.script.greeting) {
       this.greeted = true;
@@ -758,6 +776,13 @@ export class FakeRealtimeConnection {
     this.socket.send(JSON.stringify(full));
   }
 }
+
+/** Content part types a client may create, by message role. */
+const CONTENT_TYPES: Readonly<Record<'user' | 'assistant' | 'system', readonly string[]>> = {
+  user: ['input_text', 'input_audio', 'input_image'],
+  assistant: ['output_text', 'output_audio'],
+  system: ['input_text'],
+};
 
 function wireItem(item: Item): Record<string, unknown> {
   const base: Record<string, unknown> = { id: item.id, object: 'realtime.item', type: item.type, status: item.status };

@@ -27,7 +27,12 @@ import type { CallHandler, IncomingCall, StartedStream, StatusCallback } from '.
 import { systemClock, type Clock, type TimerHandle } from '../telephony/clock.js';
 import type { CallObserver, PrewarmReleaseCause } from './call-observer.js';
 import { CallSession, type CallEndReason, type CallSummary } from './call-session.js';
-import { CONTEXT_PARAMETER_PREFIX, renderSayAndHangup } from '../telephony/twiml.js';
+import { ConversationRecorder, type ConversationContextStore } from './conversation-recorder.js';
+import type { ConversationContext } from './conversation-context.js';
+import { ReconnectingRealtimeClient } from './realtime-reconnect.js';
+import { serviceSamplesPerMs } from '../audio/audio-format.js';
+import { CONTEXT_PARAMETER_PREFIX, renderResumeConnectStream, renderSayAndHangup } from '../telephony/twiml.js';
+import type { SignedStreamTokens } from '../telephony/signed-stream-token.js';
 import { MediaWatchdog } from './media-watchdog.js';
 import { MAX_PREWARMED_SESSIONS, PrewarmedSessions } from './prewarmed-sessions.js';
 import { ResponseWatchdog } from './response-watchdog.js';
@@ -61,6 +66,16 @@ export interface CallManagerOptions {
    * None for one process.
    */
   readonly streamStartedBus?: StreamStartedBus;
+  /**
+   * Where each call's conversation context is written at each completed turn (production: the shared store), so a
+   * resume on another instance can read it; without it the context lives in the call's state only.
+   */
+  readonly contextStore?: ConversationContextStore;
+  /**
+   * Issues the resume tokens of calls moved at a drain's end (the same signed tokens the media route verifies); with
+   * `callControl` and `contextStore`, `moveLiveCalls` can move calls to another instance.
+   */
+  readonly streamTokens?: SignedStreamTokens;
 }
 
 /** How long a finished call's end reason is kept for the `<Connect action>` fallback request. */
@@ -91,6 +106,9 @@ export class CallManager implements CallHandler {
   readonly #calls = new Map<string, CallSession>();
   readonly #actions = new Map<string, AttachedCallActions>();
   readonly #keypads = new Map<string, Keypad>();
+  readonly #conversations = new Map<string, ConversationRecorder>();
+  /** Context deletes of ended calls still running; `close()` waits for them before the store closes. */
+  readonly #contextDeletes = new Set<Promise<void>>();
   readonly #running = new Set<Promise<void>>();
   readonly #endedReasons = new Map<string, { readonly reason: CallEndReason; readonly agent: string; readonly timer: TimerHandle }>();
   readonly #watchdogs = new Map<string, CallWatchdogs>();
@@ -101,6 +119,8 @@ export class CallManager implements CallHandler {
   readonly #availableTools: readonly AgentToolName[];
   #closing = false;
   readonly #unsubscribeBus: (() => void) | undefined;
+  /** A drain is moving this instance's calls away: a resumed stream must not land here. */
+  #movingOut = false;
 
   constructor(options: CallManagerOptions) {
     this.#options = options;
@@ -149,6 +169,45 @@ export class CallManager implements CallHandler {
     return sessions.length;
   }
 
+  /** True when live calls can be moved to another instance (Twilio REST control, stream tokens, a shared context store). */
+  get canMoveCalls(): boolean {
+    return this.#options.callControl !== undefined && this.#options.streamTokens !== undefined && this.#options.contextStore !== undefined;
+  }
+
+  /**
+   * Moves every live call to another instance (a drain's deadline passed): writes its context to the shared store,
+   * mints a signed stream token with a resume claim for the same CallSid and updates the live call with
+   * `<Connect action><Stream>` TwiML pointing at `PUBLIC_BASE_URL` (the balancer: a ready instance takes it). Twilio
+   * then sends `stop` on this stream: the call ends here as `moved`, with no fallback. A call whose update fails is
+   * ended with the closing line instead. Resolves with both counts.
+   */
+  async moveLiveCalls(): Promise<{ moved: number; ended: number }> {
+    const { callControl: control, streamTokens: tokens } = this.#options;
+    if (!control || !tokens || !this.canMoveCalls) return { moved: 0, ended: await this.endLiveCalls('server_shutdown') };
+    this.#movingOut = true;
+    const failed: CallSession[] = [];
+    let moved = 0;
+    await Promise.all(
+      [...this.#calls.values()].map(async (session) => {
+        session.markMoving();
+        // This session ends with the move: a reply in flight is cut at what reached Twilio and answered again there.
+        await this.#conversations.get(session.callSid)?.handOver();
+        const token = tokens.issue(session.callSid, { resume: true });
+        const twiml = renderResumeConnectStream({ publicBaseUrl: this.#options.config.publicBaseUrl, token, callSid: session.callSid, agent: session.agent });
+        const result = await control.redirectToTwiml(session.callSid, twiml);
+        if (result.ok) {
+          moved += 1;
+          this.#log.info({ callSid: session.callSid, agent: session.agent }, 'call moved to another instance');
+        } else if (!session.ended) {
+          failed.push(session);
+        }
+      }),
+    );
+    for (const session of failed) this.#fallbacksPending.add(session.callSid);
+    await Promise.allSettled(failed.map((session) => session.end('server_shutdown')));
+    return { moved, ended: failed.length };
+  }
+
   /** Sessions opened while ringing and not yet adopted by a stream. */
   get prewarmedSessions(): number {
     return this.#prewarmed.size;
@@ -166,8 +225,8 @@ export class CallManager implements CallHandler {
     if (this.#prewarmed.open(call.callSid, client)) this.#log.debug({ callSid: call.callSid }, 'realtime session pre-warming');
   }
 
-  onStreamStarted({ start, transport, logger }: StartedStream): void {
-    if (this.#closing) {
+  onStreamStarted({ start, transport, logger, resume = false }: StartedStream): void {
+    if (this.#closing || (resume && this.#movingOut)) {
       transport.close('server shutting down');
       return;
     }
@@ -196,10 +255,40 @@ export class CallManager implements CallHandler {
       rawClient = this.#buildClient(agent, logger, start.callSid, instructions);
       connected = rawClient.connect();
     }
-    const { liveness, openai } = this.#options.config;
+    // A call moved here from a draining instance: its context comes from the shared store while the session opens.
+    let resumed: ConversationContext | undefined;
+    if (resume) {
+      const store = this.#options.contextStore;
+      const loading = store
+        ? store.loadContext(start.callSid).catch((error: unknown) => {
+            logger.warn({ err: toError(error) }, 'conversation context of a resumed call could not be loaded');
+            return undefined;
+          })
+        : Promise.resolve(undefined);
+      connected = Promise.all([connected, loading]).then(([, context]) => {
+        resumed = context;
+      });
+    }
+    const { liveness, openai, realtimeSession } = this.#options.config;
+    // A drop, a fatal error or the session limit opens a new session seeded with the conversation so far.
+    const realtime = new ReconnectingRealtimeClient({
+      first: rawClient,
+      create: (next): RealtimeClientLike => this.#buildClient(session.agent, logger, start.callSid, next),
+      instructions,
+      context: (): ConversationContext => conversation.snapshot(),
+      samplesPerMs: serviceSamplesPerMs(openai.realtimeAudioFormat),
+      maxReconnects: realtimeSession.maxReconnects,
+      limitMs: realtimeSession.limitMs,
+      rolloverMarginMs: realtimeSession.rolloverMarginMs,
+      isAudible: () => transport.isAudible(),
+      clock: this.#clock,
+      logger,
+      onDropped: () => conversation.sessionDropped(),
+      respond: () => void responses.client.createResponse(),
+    });
     // Every response of the call is watched: a stalled or failed one is retried once, then the call is handed over.
     const responses = new ResponseWatchdog({
-      client: rawClient,
+      client: realtime,
       clock: this.#clock,
       logger,
       timeoutMs: liveness.responseWatchdogMs,
@@ -217,6 +306,16 @@ export class CallManager implements CallHandler {
       orchestrator,
       { client, playback: transport, logger, callSid: start.callSid, audioFormat: openai.realtimeAudioFormat },
     );
+    const conversation = new ConversationRecorder({
+      callSid: start.callSid,
+      agent,
+      logger,
+      receivedMs: (itemId): number => realtime.receivedAudioMs(itemId),
+      deliveredMs: (itemId) => service.deliveredAudioMs(itemId),
+      store: this.#options.contextStore,
+    });
+    service.on((event) => conversation.onServiceEvent(event));
+    this.#conversations.set(start.callSid, conversation);
     const observe = this.#options.onServiceEvent;
     if (observe) service.on((event) => observe(start.callSid, event));
     const session = new CallSession({
@@ -232,6 +331,21 @@ export class CallManager implements CallHandler {
       onEnded: (summary) => this.#onEnded(session, summary),
       answeredAt,
       prewarmed: prewarmed !== undefined,
+      realtimeSessions: () => ({ reconnects: realtime.reconnects, rollovers: realtime.rollovers }),
+      // A resumed call goes on where it was: no greeting, the conversation replayed, a pending turn answered.
+      ...(resume
+        ? {
+            open: () => {
+              if (!resumed) {
+                logger.warn('resumed call has no stored context; greeting the caller afresh');
+                service.greet();
+                return;
+              }
+              conversation.seed(resumed);
+              logger.info({ ...realtime.resume(), turns: resumed.turns.length }, 'call resumed from another instance');
+            },
+          }
+        : {}),
     });
     this.#calls.set(start.callSid, session);
     // Before the actions attach: an observer then sees a key press while the collection that consumes it is open.
@@ -250,7 +364,13 @@ export class CallManager implements CallHandler {
     );
     const keypad = new Keypad({
       transport,
-      sink: service,
+      // A keypad turn is a user turn of the conversation context too.
+      sink: {
+        sendKeypadTurn: (text) => {
+          conversation.userText(text);
+          return service.sendKeypadTurn(text);
+        },
+      },
       clock: this.#clock,
       logger,
       // What really happened to each batch, once it happened (the session may still have been opening).
@@ -287,7 +407,7 @@ export class CallManager implements CallHandler {
       });
       this.#actions.set(start.callSid, attached);
     }
-    logger.info({ agent, prewarmed: prewarmed !== undefined }, 'call started');
+    logger.info({ agent, prewarmed: prewarmed !== undefined, resume }, 'call started');
     const running = session.run().catch((error: unknown) => {
       logger.error({ err: toError(error) }, 'call failed');
       return session.end('handler_failed').then(() => undefined);
@@ -347,6 +467,7 @@ export class CallManager implements CallHandler {
     this.#unsubscribeBus?.();
     await Promise.allSettled([...this.#calls.values()].map((session) => session.end('server_shutdown')));
     await Promise.allSettled([...this.#running]);
+    await Promise.allSettled([...this.#contextDeletes]);
     await this.#prewarmed.closeAll();
     for (const { timer } of this.#endedReasons.values()) this.#clock.clearTimeout(timer);
     this.#endedReasons.clear();
@@ -368,6 +489,10 @@ export class CallManager implements CallHandler {
     watchdogs?.media.stop();
     const timer = this.#clock.setTimeout(() => this.#endedReasons.delete(summary.callSid), ENDED_CALL_MEMORY_MS);
     this.#endedReasons.set(summary.callSid, { reason: summary.reason, agent: summary.finalAgent, timer });
+    // A moved call's context is read by the instance that resumes it (and pruned with the shared state), whatever
+    // ended the old stream (Twilio's `stop`, or this instance closing before the stop came).
+    if (this.#conversations.get(summary.callSid)?.handedOver) this.#conversations.delete(summary.callSid);
+    else this.#forgetConversation(summary.callSid);
     this.#keypads.get(summary.callSid)?.dispose();
     this.#keypads.delete(summary.callSid);
     const attached = this.#actions.get(summary.callSid);
@@ -380,6 +505,20 @@ export class CallManager implements CallHandler {
       this.#log.error({ err: toError(error) }, 'call ended listener failed');
     }
     this.#notify((observer) => observer.callEnded?.(record));
+  }
+
+  /** A call that ended here needs its context no more: deleted once its last write landed (never overtaken by it). */
+  #forgetConversation(callSid: string): void {
+    const conversation = this.#conversations.get(callSid);
+    this.#conversations.delete(callSid);
+    const store = this.#options.contextStore;
+    if (!conversation || !store) return;
+    const deleting = conversation
+      .flushed()
+      .then(() => store.deleteContext(callSid))
+      .catch((error: unknown) => this.#log.warn({ err: toError(error), callSid }, 'conversation context not deleted'));
+    this.#contextDeletes.add(deleting);
+    void deleting.finally(() => this.#contextDeletes.delete(deleting));
   }
 
   #notify(call: (observer: CallObserver) => void): void {

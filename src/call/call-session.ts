@@ -29,7 +29,9 @@ export type CallEndReason =
   /** The media watchdog heard nothing from Twilio for too long. */
   | 'twilio_silent'
   /** The hard duration limit closed the stream. */
-  | 'max_duration';
+  | 'max_duration'
+  /** A draining instance moved the call to another instance (the REST update's `stop`): not an end for the caller. */
+  | 'moved';
 
 /** A short summary of a finished call, for the log and the call record. */
 export interface CallSummary {
@@ -52,6 +54,10 @@ export interface CallSummary {
   readonly actions?: readonly ActionRecord[];
   /** How actions ended the call (`transferred` means the `stop` was the transfer, not a hang-up). */
   readonly outcome?: CallOutcome;
+  /** New Realtime sessions opened after a drop or fatal error (the conversation replayed into each). */
+  readonly realtimeReconnects?: number;
+  /** Realtime sessions replaced before their provider limit, at a quiet moment. */
+  readonly realtimeRollovers?: number;
 }
 
 /** Everything one call is made of, built by the call manager. */
@@ -72,6 +78,13 @@ export interface CallSessionOptions {
   readonly answeredAt?: number | undefined;
   /** Whether the Realtime session was opened while the phone rang, for the first-audio log line. */
   readonly prewarmed?: boolean;
+  /** Sessions the call's Realtime connection opened after its first (see `ReconnectingRealtimeClient`). */
+  readonly realtimeSessions?: () => { readonly reconnects: number; readonly rollovers: number };
+  /**
+   * What the bot does once the session is open: by default it speaks first (`service.greet()`); a call resumed from
+   * another instance continues its conversation instead.
+   */
+  readonly open?: () => void;
 }
 
 /** One call from `start` to teardown. */
@@ -93,6 +106,7 @@ export class CallSession {
   #reroutes = 0;
   #clears = 0;
   #ended: Promise<CallSummary> | undefined;
+  #moving = false;
 
   constructor(options: CallSessionOptions) {
     this.callSid = options.callSid;
@@ -106,6 +120,14 @@ export class CallSession {
   /** The catalogue agent the live session currently runs as. */
   get agent(): string {
     return this.#agent;
+  }
+
+  /**
+   * The call is being moved to another instance (a REST update of its TwiML): the `stop` and close that follow end
+   * this stream as `moved`, not the call.
+   */
+  markMoving(): void {
+    this.#moving = true;
   }
 
   /** True once teardown has begun. */
@@ -133,7 +155,8 @@ export class CallSession {
     }
     if (this.ended) return;
     const output = service.process(transport.inboundAudio());
-    service.greet();
+    if (this.#options.open) this.#options.open();
+    else service.greet();
     let heard = false;
     try {
       for await (const chunk of output) {
@@ -169,7 +192,8 @@ export class CallSession {
 
   /** Tears the call down once, whichever side asked first; resolves with the call's summary. */
   end(reason: CallEndReason): Promise<CallSummary> {
-    this.#ended ??= this.#teardown(reason);
+    const moved = this.#moving && (reason === 'twilio_stop' || reason === 'twilio_socket_closed');
+    this.#ended ??= this.#teardown(moved ? 'moved' : reason);
     return this.#ended;
   }
 
@@ -195,6 +219,8 @@ export class CallSession {
       agentChanges: [...this.#agentChanges],
       intents: [...this.#intents],
       finalAgent: this.#agent,
+      realtimeReconnects: this.#options.realtimeSessions?.().reconnects ?? 0,
+      realtimeRollovers: this.#options.realtimeSessions?.().rollovers ?? 0,
     };
     const { callSid: _callSid, streamSid: _streamSid, ...fields } = summary;
     // The call's logger already carries callSid and streamSid.

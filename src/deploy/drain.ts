@@ -5,8 +5,11 @@
  *    then new calls are refused with 503;
  * 3. live calls go on until they end, together with calls answered here whose media stream has not started yet,
  *    until `timeoutMs` after the signal;
- * 4. a call still live then is ended with a closing line (`SHUTDOWN_CLOSING_LINE`, served as its `<Connect action>`
- *    fallback), and the drain waits up to `fallbackWaitMs` for Twilio to fetch those fallbacks.
+ * 4. a call still live then is moved to another instance when the calls can be moved (Twilio credentials: a REST
+ *    update with new `<Connect><Stream>` TwiML, the context in the shared store), and the drain waits up to
+ *    `fallbackWaitMs` for their streams to stop here; a call that cannot be moved is ended with a closing line
+ *    (`SHUTDOWN_CLOSING_LINE`, served as its `<Connect action>` fallback), and the drain waits up to `fallbackWaitMs`
+ *    for Twilio to fetch those fallbacks.
  * The caller (`VoiceBot.drain`) then closes the app, the stores and the worker; `main.ts` flushes the log and exits 0.
  */
 import type { Logger } from '../logger.js';
@@ -25,6 +28,10 @@ export interface DrainableCalls {
   readonly awaitingStreams: number;
   readonly fallbacksPending: number;
   endLiveCalls(reason: 'server_shutdown'): Promise<number>;
+  /** True when live calls can be moved to another instance instead of ended. */
+  readonly canMoveCalls?: boolean;
+  /** Moves every live call; those that could not be moved are ended with the closing line. */
+  moveLiveCalls?(): Promise<{ readonly moved: number; readonly ended: number }>;
 }
 
 /** Options of {@link runDrain}. */
@@ -45,6 +52,8 @@ export interface DrainReport {
   readonly durationMs: number;
   /** Calls still live at the deadline, ended with the closing line (0 when every call ended on its own). */
   readonly callsEnded: number;
+  /** Calls still live at the deadline, moved to another instance with their context. */
+  readonly callsMoved: number;
   /** Of those, calls whose fallback Twilio had not fetched when the drain gave up waiting. */
   readonly fallbacksMissed: number;
 }
@@ -65,14 +74,23 @@ export async function runDrain(options: DrainOptions): Promise<DrainReport> {
   await until(clock, () => !busy(), options.timeoutMs - elapsed());
 
   let callsEnded = 0;
+  let callsMoved = 0;
   let fallbacksMissed = 0;
-  if (calls.activeCalls > 0) {
+  if (calls.activeCalls > 0 && calls.canMoveCalls && calls.moveLiveCalls) {
+    logger.warn({ activeCalls: calls.activeCalls }, 'drain timeout: moving the remaining calls to another instance');
+    const { moved, ended } = await calls.moveLiveCalls();
+    callsMoved = moved;
+    callsEnded = ended;
+    // Each moved stream gets Twilio's `stop` here once its new TwiML runs elsewhere.
+    await until(clock, () => calls.activeCalls === 0 && calls.fallbacksPending === 0, options.fallbackWaitMs ?? DEFAULT_FALLBACK_WAIT_MS);
+    fallbacksMissed = calls.fallbacksPending;
+  } else if (calls.activeCalls > 0) {
     logger.warn({ activeCalls: calls.activeCalls }, 'drain timeout: ending the remaining calls with a closing line');
     callsEnded = await calls.endLiveCalls('server_shutdown');
     await until(clock, () => calls.fallbacksPending === 0, options.fallbackWaitMs ?? DEFAULT_FALLBACK_WAIT_MS);
     fallbacksMissed = calls.fallbacksPending;
   }
-  const report = { durationMs: Math.round(elapsed()), callsEnded, fallbacksMissed };
+  const report = { durationMs: Math.round(elapsed()), callsEnded, callsMoved, fallbacksMissed };
   logger.info(report, 'drain finished');
   return report;
 }

@@ -123,7 +123,7 @@ function acceptSignedStream(
   if (streamKey !== undefined && (!streamKey.startsWith(OUTBOUND_STREAM_KEY_PREFIX) || !signed.outboundCalls)) return refuse('malformed');
   const verdict = signed.tokens.verify(streamKey ?? start.callSid, start.customParameters.token ?? '');
   if (!verdict.ok) return refuse(verdict.reason);
-  const { nonce, expiresAtMs } = verdict.claims;
+  const { nonce, expiresAtMs, resume } = verdict.claims;
   const transport = mediaTransportFor(socket, start, logger, options);
   const bound = streamKey === undefined || !signed.outboundCalls ? Promise.resolve(true) : boundTo(signed.outboundCalls, streamKey, start.callSid, options.clock);
   bound
@@ -137,7 +137,7 @@ function acceptSignedStream(
           refuse(outcome);
           return;
         }
-        startCall(socket, start, logger, options, transport);
+        startCall(socket, start, logger, options, transport, resume);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shared store failed to record the stream token; closing the stream');
@@ -175,13 +175,13 @@ function mediaTransportFor(socket: MediaSocket, start: StreamStart, logger: Logg
 }
 
 /** Hands an authenticated stream to the call handler. */
-function startCall(socket: MediaSocket, start: StreamStart, logger: Logger, options: MediaRouteOptions, built?: TwilioMediaTransport): void {
+function startCall(socket: MediaSocket, start: StreamStart, logger: Logger, options: MediaRouteOptions, built?: TwilioMediaTransport, resume = false): void {
   // From here the CallSid is served: a replayed voice webhook for it gets 403 (not awaited: frames may follow).
   options.admissions.markStreamStarted(start.callSid).catch((error: unknown) => logger.error({ err: error }, 'admission store failed to record the stream'));
   const transport = built ?? mediaTransportFor(socket, start, logger, options);
-  logger.info({ tracks: start.tracks }, 'media stream started');
+  logger.info({ tracks: start.tracks, resume }, 'media stream started');
   try {
-    options.callHandler.onStreamStarted({ start, transport, logger });
+    options.callHandler.onStreamStarted({ start, transport, logger, ...(resume ? { resume } : {}) });
   } catch (error) {
     logger.error({ err: error }, 'call handler failed on stream start; closing the stream');
     transport.close('handler failed');

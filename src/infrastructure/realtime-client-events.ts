@@ -2,6 +2,7 @@
  * The closed set of events a `RealtimeClient` emits, and the small interface the service layer programs against
  * (so tests and other transports can stand in for the OpenAI-backed client). Audio is PCM16 mono 24 kHz.
  */
+import type { ReplayItem } from '../call/conversation-context.js';
 import type { RealtimeUsage } from './openai-realtime/realtime-usage.js';
 
 /** Assistant output audio for one conversation item, decoded from a `response.output_audio.delta`. */
@@ -162,6 +163,11 @@ export interface RealtimeClientLike {
   truncate(itemId: string, audioEndMs: number): number | undefined;
   /** Cancels the response in flight; returns false (and sends nothing) when none is in flight. */
   cancelResponse(): boolean;
+  /**
+   * Adds a finished text item to the conversation (`conversation.item.create`), asking for no response: how a new
+   * session is told the conversation so far. Returns false (nothing sent) when the session is not open.
+   */
+  addItem(item: ReplayItem): boolean;
   /** True between `response_started` and `response_done`. */
   isResponseInFlight(): boolean;
   /** Milliseconds of audio this client has received for an item (0 for an unknown item). */

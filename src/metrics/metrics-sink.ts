@@ -105,6 +105,8 @@ export function createMetricsSink(options: { readonly defaultMetrics?: boolean }
       reportDrops(call);
       metrics.callsActive.dec();
       metrics.callsTotal.inc({ direction: call.direction, end_reason: summary.reason });
+      if (summary.realtimeReconnects) metrics.realtimeSessionChanges.inc({ kind: 'reconnect' }, summary.realtimeReconnects);
+      if (summary.realtimeRollovers) metrics.realtimeSessionChanges.inc({ kind: 'rollover' }, summary.realtimeRollovers);
     },
   };
 }

@@ -23,6 +23,7 @@ export interface VoicebotMetrics {
   readonly inboundFramesDropped: Counter;
   readonly tokens: Counter<'kind'>;
   readonly prewarmsReleased: Counter<'cause'>;
+  readonly realtimeSessionChanges: Counter<'kind'>;
 }
 
 /** Creates the registry and its metrics; `collectOnScrape` runs before each scrape (frame-drop deltas). */
@@ -47,6 +48,12 @@ export function createVoicebotMetrics(options: { readonly defaultMetrics?: boole
       help: 'Inbound audio chunks dropped because the consumer lagged.',
       registers,
       collect: options.collectOnScrape,
+    }),
+    realtimeSessionChanges: new Counter({
+      name: 'voicebot_realtime_reconnects_total',
+      help: 'New Realtime sessions of live calls: after a drop (kind=reconnect) or before the session limit (kind=rollover).',
+      labelNames: ['kind'],
+      registers,
     }),
     tokens: new Counter({ name: 'voicebot_tokens_total', help: 'Realtime tokens used, by kind (from response.done usage).', labelNames: ['kind'], registers }),
     prewarmsReleased: new Counter({

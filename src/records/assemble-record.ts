@@ -97,6 +97,8 @@ export function assembleRecord(row: CallRow, entries: readonly RecordEntry[]): C
     durationMs: durationOf(row, totals),
     endReason: row.end_reason,
     outcome: totals.outcome ?? null,
+    realtimeReconnects: totals.realtimeReconnects ?? 0,
+    realtimeRollovers: totals.realtimeRollovers ?? 0,
     transcriptsStored: row.transcripts_stored === true || row.transcripts_stored === 1,
     agents: {
       initial: row.initial_agent,

@@ -55,6 +55,9 @@ export interface CallTotals {
   /** How telephony actions ended the call (`transferred`, `hung_up`...), when actions were enabled. */
   readonly outcome?: string | undefined;
   readonly durationMs?: number | undefined;
+  /** New Realtime sessions after drops, and rollovers before the session limit (`ReconnectingRealtimeClient`). */
+  readonly realtimeReconnects?: number | undefined;
+  readonly realtimeRollovers?: number | undefined;
 }
 
 /** The finalisation written at teardown. */
@@ -96,6 +99,10 @@ export interface CallRecord {
   /** Null while the call is live (or when the process died before its teardown). */
   readonly endReason: string | null;
   readonly outcome: string | null;
+  /** New Realtime sessions opened after a drop (0 for calls recorded before reconnects existed). */
+  readonly realtimeReconnects: number;
+  /** Realtime sessions replaced before their provider limit. */
+  readonly realtimeRollovers: number;
   readonly transcriptsStored: boolean;
   readonly agents: {
     readonly initial: string;

@@ -105,7 +105,7 @@ export class CallRecorder {
   }
 
   /** Running totals now. */
-  totals(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs'>> = {}): CallTotals {
+  totals(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs' | 'realtimeReconnects' | 'realtimeRollovers'>> = {}): CallTotals {
     const prices = this.#options.prices;
     return {
       finalAgent: this.#finalAgent,
@@ -119,7 +119,7 @@ export class CallRecorder {
   }
 
   /** Writes what is buffered now; resolves when written (or failed and logged). */
-  flush(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs'>> = {}, actions?: readonly ActionRecord[]): Promise<void> {
+  flush(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs' | 'realtimeReconnects' | 'realtimeRollovers'>> = {}, actions?: readonly ActionRecord[]): Promise<void> {
     this.#takeActions(actions ?? this.#options.actions());
     if (this.#pending.size === 0 && !this.#finished) return this.#writes;
     const entries = [...this.#pending.values()];
@@ -130,11 +130,19 @@ export class CallRecorder {
   }
 
   /** Stops the timer, writes the rest and finalises the row; idempotent (the second call just waits). */
-  finish(end: { readonly endedAtMs: number; readonly endReason: string; readonly outcome?: string | undefined; readonly durationMs: number; readonly actions?: readonly ActionRecord[] | undefined }): Promise<void> {
+  finish(end: {
+    readonly endedAtMs: number;
+    readonly endReason: string;
+    readonly outcome?: string | undefined;
+    readonly durationMs: number;
+    readonly actions?: readonly ActionRecord[] | undefined;
+    readonly realtimeReconnects?: number | undefined;
+    readonly realtimeRollovers?: number | undefined;
+  }): Promise<void> {
     if (this.#finished) return this.#writes;
     this.#finished = true;
     if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
-    const extra = { outcome: end.outcome, durationMs: end.durationMs };
+    const extra = { outcome: end.outcome, durationMs: end.durationMs, realtimeReconnects: end.realtimeReconnects, realtimeRollovers: end.realtimeRollovers };
     void this.flush(extra, end.actions);
     const totals = this.totals(extra);
     this.#writes = this.#writes.then(() =>

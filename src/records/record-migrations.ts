@@ -72,6 +72,15 @@ CREATE TABLE call_admissions (
 );
 CREATE INDEX call_admissions_answered_at ON call_admissions (answered_at_ms)`;
 
+/** A call's conversation context (`src/call/conversation-context.ts`), kept for a reconnect or a resume elsewhere. */
+const CONVERSATION_CONTEXTS_V4 = (bigint: string) => `
+CREATE TABLE conversation_contexts (
+  call_sid TEXT PRIMARY KEY,
+  context_json TEXT NOT NULL,
+  updated_at_ms ${bigint} NOT NULL
+);
+CREATE INDEX conversation_contexts_updated_at ON conversation_contexts (updated_at_ms)`;
+
 /**
  * Outbound calls shared by N instances (`src/store/shared-outbound-calls.ts`): placed on one instance, their stream
  * and status callbacks served by any. `stream_key` is the provisional key the call's signed stream token names.
@@ -97,6 +106,7 @@ export const RECORD_MIGRATIONS: readonly RecordMigration[] = [
   { version: 1, name: 'call records and their entries', sqlite: CALL_RECORDS_V1('INTEGER', 'INTEGER'), postgres: CALL_RECORDS_V1('BIGINT', 'BOOLEAN') },
   { version: 2, name: 'webhook outbox', sqlite: WEBHOOK_OUTBOX_V2('INTEGER'), postgres: WEBHOOK_OUTBOX_V2('BIGINT') },
   { version: 3, name: 'shared call state', sqlite: SHARED_CALL_STATE_V3('INTEGER'), postgres: SHARED_CALL_STATE_V3('BIGINT') },
+  { version: 4, name: 'conversation contexts', sqlite: CONVERSATION_CONTEXTS_V4('INTEGER'), postgres: CONVERSATION_CONTEXTS_V4('BIGINT') },
   { version: 5, name: 'shared outbound calls', sqlite: OUTBOUND_CALLS_V5('INTEGER'), postgres: OUTBOUND_CALLS_V5('BIGINT') },
 ];
 

@@ -142,6 +142,8 @@ export function createRecordsSink(options: RecordsSinkOptions): RecordsSink {
           outcome: summary.outcome?.kind,
           durationMs: summary.durationMs,
           actions: summary.actions,
+          realtimeReconnects: summary.realtimeReconnects,
+          realtimeRollovers: summary.realtimeRollovers,
         })
         .then(() => options.onFinished?.(summary.callSid))
         .catch((error: unknown) => logger.warn({ err: toError(error), callSid: summary.callSid }, 'call record could not be finalised'));

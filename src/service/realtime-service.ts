@@ -158,6 +158,14 @@ export class RealtimeService {
     return this.deliveredInputSamples / this.samplesPerMs;
   }
 
+  /**
+   * Milliseconds of an assistant item handed to the carrier so far: what the caller hears even if the Realtime
+   * session drops now (the carrier plays what it was given). 0 for an unknown item.
+   */
+  deliveredAudioMs(itemId: string): number {
+    return Math.floor((this.deliveredSamples.get(itemId) ?? 0) / this.samplesPerMs);
+  }
+
   /** Makes the bot speak first: `response.create` with the configured greeting as its instructions. */
   greet(): void {
     this.client.createResponse(this.config.greeting !== undefined ? { instructions: this.config.greeting } : {});

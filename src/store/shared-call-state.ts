@@ -1,11 +1,13 @@
 /**
  * The call state every instance must see, in the same database as the call records (Postgres with `DATABASE_URL`,
  * the shared engine for N instances; the SQLite file under `DATA_DIR` for one), created by the record store's
- * migrations (version 3):
+ * migrations (versions 3 and 4):
  * - `stream_token_uses`: the nonce of every consumed stream token, inserted atomically, so a token is used once
  *   across all instances;
  * - `call_admissions`: the "CallSid answered once" record (`CallAdmissionStore`), claimed with an atomic insert;
  * - `outbound_calls` (version 5): the calls placed through `POST /calls` and their stream keys (`outboundCalls`).
+ * - `conversation_contexts`: each live call's conversation context (`ConversationContextStore`), upserted at each
+ *   completed turn, deleted when the call ends, pruned with the admissions.
  * Times are epoch ms (instances share no monotonic clock).
  */
 import path from 'node:path';
@@ -15,6 +17,8 @@ import type { Logger } from '../logger.js';
 import { migrateRecordStore } from '../records/record-migrations.js';
 import { openPostgresDb, openSqliteDb, type SqlDb } from '../records/sql-db.js';
 import { SharedOutboundCalls } from './shared-outbound-calls.js';
+import type { ConversationContextStore } from '../call/conversation-recorder.js';
+import { parseConversationContext, type ConversationContext } from '../call/conversation-context.js';
 import { DEFAULT_ADMISSION_MEMORY_MS, type AdmissionVerdict, type CallAdmissionStore } from '../telephony/call-admission-store.js';
 
 /** How often expired nonces and forgotten admissions are deleted. */
@@ -31,7 +35,7 @@ export interface SharedCallStateOptions {
 }
 
 /** Shared call state over a migrated database. */
-export class SharedCallState implements CallAdmissionStore {
+export class SharedCallState implements CallAdmissionStore, ConversationContextStore {
   readonly #db: SqlDb;
   readonly #answerWindowMs: number;
   readonly #memoryMs: number;
@@ -85,13 +89,33 @@ export class SharedCallState implements CallAdmissionStore {
     );
   }
 
-  /** Deletes expired nonces and admissions older than the memory; resolves the rows deleted. */
+  /** Writes (or replaces) the call's conversation context. */
+  async saveContext(callSid: string, context: ConversationContext): Promise<void> {
+    await this.#db.run(
+      `INSERT INTO conversation_contexts (call_sid, context_json, updated_at_ms) VALUES ($1, $2, $3)
+       ON CONFLICT (call_sid) DO UPDATE SET context_json = excluded.context_json, updated_at_ms = excluded.updated_at_ms`,
+      [callSid, JSON.stringify(context), this.#now()],
+    );
+  }
+
+  /** The call's stored context; undefined when there is none or the stored text is not a context. */
+  async loadContext(callSid: string): Promise<ConversationContext | undefined> {
+    const [row] = await this.#db.query<{ context_json: string }>(`SELECT context_json FROM conversation_contexts WHERE call_sid = $1`, [callSid]);
+    return row ? parseConversationContext(row.context_json) : undefined;
+  }
+
+  async deleteContext(callSid: string): Promise<void> {
+    await this.#db.run(`DELETE FROM conversation_contexts WHERE call_sid = $1`, [callSid]);
+  }
+
+  /** Deletes expired nonces, and admissions and contexts older than the memory; resolves the rows deleted. */
   async prune(): Promise<number> {
     const now = this.#now();
     const tokens = await this.#db.run(`DELETE FROM stream_token_uses WHERE expires_at_ms < $1`, [now]);
     const admissions = await this.#db.run(`DELETE FROM call_admissions WHERE answered_at_ms < $1`, [now - this.#memoryMs]);
     const outbound = await this.outboundCalls.prune();
-    return tokens + admissions + outbound;
+    const contexts = await this.#db.run(`DELETE FROM conversation_contexts WHERE updated_at_ms < $1`, [now - this.#memoryMs]);
+    return tokens + admissions + outbound + contexts;
   }
 
   async close(): Promise<void> {

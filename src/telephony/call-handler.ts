@@ -24,6 +24,8 @@ export interface StartedStream {
   readonly transport: TwilioMediaTransport;
   /** Child logger bound with `{ callSid, streamSid }`. */
   readonly logger: Logger;
+  /** The stream token carried a resume claim: the call moved here from a draining instance. */
+  readonly resume?: boolean;
 }
 
 /** A correctly signed call or stream status callback. */

@@ -4,7 +4,8 @@
  * from the shared `TWILIO_AUTH_TOKEN`. Any instance verifies it without having issued it; single use is enforced by
  * the shared store (`SharedCallState.useStreamToken`, an atomic insert of the nonce).
  *
- * Wire form: `v1.<base64url(JSON {c, e, n})>.<base64url(HMAC)>` (about 150 characters, under Twilio's 500 for a
+ * Wire form: `v1.<base64url(JSON {c, e, n, r?})>.<base64url(HMAC)>` (`r: 1`: a resume claim, minted by an instance
+ * that moves a live call at the end of its drain, so the instance taking the stream resumes the call's context), (about 150 characters, under Twilio's 500 for a
  * `<Parameter>`'s name and value). Instances must agree on the time to within a few seconds (NTP).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -22,6 +23,8 @@ export interface SignedTokenClaims {
   readonly callSid: string;
   readonly expiresAtMs: number;
   readonly nonce: string;
+  /** The stream resumes a call moved from another instance (its context is in the shared store). */
+  readonly resume: boolean;
 }
 
 /** True when `token` has the signed form (the per-process tokens are plain base64url, without dots). */
@@ -45,8 +48,13 @@ export class SignedStreamTokens {
   }
 
   /** A fresh token for `callSid`, valid for the TTL. */
-  issue(callSid: string): string {
-    const claims = { c: callSid, e: Math.round(this.#now() + this.#ttlMs), n: randomBytes(STREAM_TOKEN_NONCE_BYTES).toString('base64url') };
+  issue(callSid: string, options: { readonly resume?: boolean } = {}): string {
+    const claims = {
+      c: callSid,
+      e: Math.round(this.#now() + this.#ttlMs),
+      n: randomBytes(STREAM_TOKEN_NONCE_BYTES).toString('base64url'),
+      ...(options.resume ? { r: 1 } : {}),
+    };
     const body = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
     return `${VERSION}.${body}.${this.#sign(body)}`;
   }
@@ -64,11 +72,11 @@ export class SignedStreamTokens {
     } catch {
       return { ok: false, reason: 'malformed' };
     }
-    const { c, e, n } = (parsed ?? {}) as { c?: unknown; e?: unknown; n?: unknown };
+    const { c, e, n, r } = (parsed ?? {}) as { c?: unknown; e?: unknown; n?: unknown; r?: unknown };
     if (typeof c !== 'string' || typeof e !== 'number' || typeof n !== 'string') return { ok: false, reason: 'malformed' };
     if (c !== callSid) return { ok: false, reason: 'wrong_call' };
     if (this.#now() >= e) return { ok: false, reason: 'expired' };
-    return { ok: true, claims: { callSid: c, expiresAtMs: e, nonce: n } };
+    return { ok: true, claims: { callSid: c, expiresAtMs: e, nonce: n, resume: r === 1 } };
   }
 
   #sign(body: string): string {

@@ -46,6 +46,25 @@ export function renderConnectStream(input: ConnectStreamInput): string {
   );
 }
 
+/** Inputs of the inline document that moves a live call to another instance (a drain's end). */
+export interface ResumeConnectStreamInput {
+  readonly publicBaseUrl: string;
+  /** A signed stream token with a resume claim for the same CallSid. */
+  readonly token: string;
+  readonly callSid: string;
+  /** The agent the call runs as now; the receiving instance builds its instructions from it. */
+  readonly agent: string;
+}
+
+/** The `<Connect action><Stream>` a moved call runs: token, CallSid and current agent as parameters. */
+export function renderResumeConnectStream(input: ResumeConnectStreamInput): string {
+  return renderConnectWithParameters(input.publicBaseUrl, [
+    ['token', input.token],
+    ['callSid', input.callSid],
+    ['agent', input.agent],
+  ]);
+}
+
 /** Inputs of the inline document of an outbound call (its CallSid is not known before the call is created). */
 export interface OutboundConnectStreamInput {
   readonly publicBaseUrl: string;

@@ -44,6 +44,9 @@ class RecordingClient implements RealtimeClientLike {
     return true;
   }
 
+  addItem(): boolean {
+    return false;
+  }
   deleteItem(): boolean {
     return true;
   }

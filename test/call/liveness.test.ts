@@ -44,6 +44,8 @@ async function startBot(realtimeUrl: string): Promise<Harness> {
     REALTIME_PONG_TIMEOUT_MS: '500',
     RESPONSE_WATCHDOG_MS: '1000',
     MEDIA_WATCHDOG_MS: '1000',
+    // The fallback paths of a lost session: no new session is opened here (test/call/realtime-reconnect.test.ts).
+    REALTIME_MAX_RECONNECTS: '0',
   });
   const { logger, lines } = captureLogger('info');
   const ended: CallSummary[] = [];

@@ -44,6 +44,9 @@ class ScriptedClient implements RealtimeClientLike {
     this.inFlight = false;
     return 'sent';
   }
+  addItem(): boolean {
+    return false;
+  }
   deleteItem(): boolean {
     return true;
   }

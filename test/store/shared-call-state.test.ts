@@ -40,6 +40,19 @@ describe('signed stream tokens', () => {
     // Two tokens for one call differ (their nonces).
     expect(a.issue('CA1')).not.toBe(a.issue('CA1'));
   });
+
+  it('carry a resume claim only when minted for a moved call, and the claim is signed', () => {
+    const tokens = new SignedStreamTokens({ secret: SECRET, ttlMs: 30_000 });
+    const plain = tokens.verify('CA1', tokens.issue('CA1'));
+    expect(plain.ok && plain.claims.resume).toBe(false);
+    const resume = tokens.issue('CA1', { resume: true });
+    const verified = tokens.verify('CA1', resume);
+    expect(verified.ok && verified.claims.resume).toBe(true);
+    // Adding the claim to a plain token breaks its signature.
+    const [version, body, signature] = tokens.issue('CA1').split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? '', 'base64url').toString()), r: 1 })).toString('base64url');
+    expect(tokens.verify('CA1', `${version}.${forged}.${signature}`)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
 });
 
 function contract(name: string, openDb: () => Promise<SqlDb>): void {
@@ -71,6 +84,29 @@ function contract(name: string, openDb: () => Promise<SqlDb>): void {
       clock.now += 2 * 60 * 60_000;
       expect(await one.prune()).toBeGreaterThanOrEqual(6);
       expect(await one.useStreamToken('nonce-1', 'CA1', clock.now + 30_000)).toBe(true);
+    });
+
+    it('keeps one conversation context per CallSid, visible to every instance on the database, pruned with the admissions', async () => {
+      const clock = { now: 7_000_000 };
+      const db = await openDb();
+      const one = await stateOn(db, () => clock.now);
+      const two = new SharedCallState(db, { answerWindowMs: 30_000, memoryMs: 60 * 60_000, now: () => clock.now });
+      expect(await two.loadContext('CActx')).toBeUndefined();
+      const first = { agent: 'general', turns: [{ role: 'user' as const, text: 'Hi, my bill is wrong.' }], replyPending: true };
+      await one.saveContext('CActx', first);
+      expect(await two.loadContext('CActx')).toEqual(first);
+      const second = { agent: 'billing', turns: [...first.turns, { role: 'assistant' as const, text: "Let me look — it's" }], replyPending: true };
+      await one.saveContext('CActx', second);
+      expect(await two.loadContext('CActx')).toEqual(second);
+      await one.saveContext('CAgone', first);
+      await one.deleteContext('CAgone');
+      expect(await two.loadContext('CAgone')).toBeUndefined();
+      clock.now += 2 * 60 * 60_000;
+      expect(await one.prune()).toBe(1);
+      expect(await two.loadContext('CActx')).toBeUndefined();
+      // A row that is not a context (hand-edited, older shape) resumes nothing rather than failing the call.
+      await db.run(`INSERT INTO conversation_contexts (call_sid, context_json, updated_at_ms) VALUES ($1, $2, $3)`, ['CAbad', '{"agent":1}', clock.now]);
+      expect(await one.loadContext('CAbad')).toBeUndefined();
     });
   });
 }

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { ConfigError, RealtimeConnectError, toError } from '../../errors.js';
 import { Listeners } from '../../listeners.js';
 import type { Logger } from '../../logger.js';
+import type { ReplayItem } from '../../call/conversation-context.js';
 import type {
   RealtimeClientEvent,
   RealtimeClientLike,
@@ -307,6 +308,19 @@ export class RealtimeClient implements RealtimeClientLike {
     } catch (error) {
       this.emit({ type: 'error', error: toError(error), recoverable: true });
       return 'not_delivered';
+    }
+  }
+
+  /** Sends `conversation.item.create` with a finished text item (no response asked); false when the session is not open. */
+  addItem(item: ReplayItem): boolean {
+    const transport = this.transport;
+    if (this.state !== 'open' || !transport?.isOpen) return false;
+    try {
+      transport.sendEvent({ type: 'conversation.item.create', item });
+      return true;
+    } catch (error) {
+      this.emit({ type: 'error', error: toError(error), recoverable: true });
+      return false;
     }
   }
 
