@@ -46,7 +46,7 @@ interface Harness {
   readonly driver: TwilioDriver;
 }
 
-async function startCall(callSid: string, format: RealtimeAudioFormatName = 'pcmu'): Promise<Harness> {
+async function startCall(callSid: string, format: RealtimeAudioFormatName = 'pcmu', env: Record<string, string> = {}): Promise<Harness> {
   const fake = await RealtimeFakeServer.start({ script: SCRIPT, ...REALISTIC_REALTIME_TIMING, transcriptDelayMs: 450 });
   cleanup.push(() => fake.close());
   const config = loadConfig({
@@ -58,6 +58,7 @@ async function startCall(callSid: string, format: RealtimeAudioFormatName = 'pcm
     REALTIME_AUDIO_FORMAT: format,
     REALTIME_PING_INTERVAL_MS: '500',
     REALTIME_PONG_TIMEOUT_MS: '500',
+    ...env,
   });
   const { logger, lines } = captureLogger('info');
   const ended: CallSummary[] = [];
@@ -157,6 +158,20 @@ describe.each(REALTIME_AUDIO_FORMATS)('a Realtime drop during a reply, REALTIME_
 });
 
 describe('Realtime drops', () => {
+  it('with STORE_TRANSCRIPTS=false the context never reaches the shared store, and a reconnect still replays it from memory', async () => {
+    const callSid = 'CA_RECONNECT_NOSTORE_000000000000000';
+    const h = await startCall(callSid, 'pcmu', { STORE_TRANSCRIPTS: 'false' });
+    await askAndHearPartOfTheAnswer(h, 1_200);
+    expect(await h.shared.loadContext(callSid)).toBeUndefined();
+    h.fake.dropConnections(1011, 'server closed the session');
+    await until(() => h.lines.some((l) => l.msg === 'realtime session reconnected'));
+    await until(() => eventsOf(h.fake, 1).includes('response.create'));
+    expect(eventsOf(h.fake, 1).slice(0, 3)).toEqual(['session.update', `item:assistant:output_text:${GREETING}`, `item:user:input_text:${QUESTION}`]);
+    await h.fake.waitForServerEvent((e) => e.type === 'response.done' && (e.response as { output: Array<{ content?: Array<{ transcript?: string }> }> }).output.some((o) => o.content?.[0]?.transcript === RESUMED), 10_000);
+    await sleep(200);
+    expect(await h.shared.loadContext(callSid)).toBeUndefined();
+  });
+
   it('a drop while idle seeds the new session and asks for no response', async () => {
     const h = await startCall('CA_RECONNECT_IDLE_00000000000000000');
     await h.fake.waitForServerEvent('response.done', 10_000);
