@@ -17,7 +17,7 @@ import type { CallRecordStore, EntriesWrite } from './call-record-store.js';
 /** How often buffered entries are written. */
 export const RECORD_FLUSH_INTERVAL_MS = 1_000;
 
-/** Calls per transaction: ~0.4 ms of synchronous SQLite work at 20 calls, most of the commit saving already. */
+/** Calls per transaction: ~1 ms of synchronous work at 20 calls (record-flush.ts), most of the commit saving already. */
 export const MAX_CALLS_PER_TRANSACTION = 20;
 
 /** What the flusher needs from a call's recorder. */

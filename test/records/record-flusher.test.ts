@@ -51,7 +51,8 @@ describe('RecordFlusher', () => {
       if (i !== 3) recorder.onTimeline({ type: 'dtmf', atMs: 5_000, digit: String(i % 10) });
     });
     clock.advance(1_000);
-    await settle();
+    await vi.waitFor(() => expect(batch).toHaveBeenCalledTimes(3));
+    await vi.waitFor(async () => expect(await digitsOf(store, callSids.at(-1) as string)).toEqual([String((count - 1) % 10)]));
     expect(batch.mock.calls.map(([writes]) => writes.length)).toEqual([MAX_CALLS_PER_TRANSACTION, MAX_CALLS_PER_TRANSACTION, count - 1 - 2 * MAX_CALLS_PER_TRANSACTION]);
     expect(alone).not.toHaveBeenCalled();
     for (const [i, callSid] of callSids.entries()) expect(await digitsOf(store, callSid)).toEqual(i === 3 ? [] : [String(i % 10)]);
@@ -85,9 +86,8 @@ describe('RecordFlusher', () => {
     const batch = vi.spyOn(store, 'writeEntriesBatch');
     second.onTimeline({ type: 'dtmf', atMs: 2_500, digit: '4' });
     clock.advance(1_000);
-    await settle();
+    await vi.waitFor(async () => expect(await digitsOf(store, 'CA1')).toEqual(['2', '4']));
     expect(batch.mock.calls.map(([writes]) => writes.map((w) => w.callSid))).toEqual([['CA1']]);
-    expect(await digitsOf(store, 'CA1')).toEqual(['2', '4']);
     await second.finish({ endedAtMs: 3_000, endReason: 'twilio_stop', durationMs: 2_000 });
   });
 
@@ -103,6 +103,7 @@ describe('RecordFlusher', () => {
     vi.spyOn(store, 'writeEntriesBatch').mockRejectedValueOnce(new Error('disk I/O error'));
     recorders.forEach((recorder, i) => recorder.onTimeline({ type: 'dtmf', atMs: 1_000, digit: String(i) }));
     clock.advance(1_000);
+    await vi.waitFor(async () => expect(await digitsOf(store, 'CA2')).toEqual(['2']));
     await settle();
     expect(await digitsOf(store, 'CA0')).toEqual(['0']);
     expect(await digitsOf(store, 'CA1')).toEqual([]);
