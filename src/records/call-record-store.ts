@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { assembleRecord, listItemOf, type CallRow } from './assemble-record.js';
 import type { CallEnd, CallListItem, CallListQuery, CallRecord, CallStart, CallTotals, RecordEntry } from './call-record.js';
 import { migrateRecordStore } from './record-migrations.js';
-import { openPostgresDb, openSqliteDb, type SqlDb, type SqlValue } from './sql-db.js';
+import { openPostgresDb, openSqliteDb, type SqlDb, type SqlStatement, type SqlValue } from './sql-db.js';
 
 /** Most calls one list request returns. */
 export const MAX_LIST_LIMIT = 200;
@@ -26,6 +26,8 @@ export interface CallRecordStore {
   startCall(start: CallStart): Promise<void>;
   /** Inserts or overwrites entries (by key) and, when given, the running totals. */
   writeEntries(callSid: string, entries: readonly RecordEntry[], totals?: CallTotals): Promise<void>;
+  /** `writeEntries` of several calls in one transaction: all written, or none (rejects; nothing of the batch kept). */
+  writeEntriesBatch(writes: readonly EntriesWrite[]): Promise<void>;
   /** Finalises the call: end time, end reason, final totals. */
   finishCall(callSid: string, end: CallEnd): Promise<void>;
   /** The whole record, or undefined for an unknown CallSid. */
@@ -37,6 +39,13 @@ export interface CallRecordStore {
   close(): Promise<void>;
 }
 
+/** One call's share of a `writeEntriesBatch`. */
+export interface EntriesWrite {
+  readonly callSid: string;
+  readonly entries: readonly RecordEntry[];
+  readonly totals?: CallTotals | undefined;
+}
+
 /** Wall clock in epoch ms, injectable for retention tests. */
 export type EpochMs = () => number;
 
@@ -44,6 +53,32 @@ export type EpochMs = () => number;
 export function sqlCallRecordStore(db: SqlDb, kind: CallRecordStore['kind'], now: EpochMs = Date.now): CallRecordStore {
   const bool = (value: boolean): SqlValue => (db.dialect === 'postgres' ? (value as unknown as SqlValue) : value ? 1 : 0);
   const agentsColumn = (agents: readonly string[]): string => `,${agents.join(',')},`;
+  /** The statements of one call's entries write: one multi-row upsert, then the totals. */
+  const entriesStatements = ({ callSid, entries, totals }: EntriesWrite): SqlStatement[] => {
+    const statements: SqlStatement[] = [];
+    if (entries.length > 0) {
+      // One statement per flush; the recorder never repeats a key within one flush.
+      const values: string[] = [];
+      const params: SqlValue[] = [];
+      for (const entry of entries) {
+        const n = params.length;
+        values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`);
+        params.push(callSid, entry.key, entry.seq, entry.kind, Math.round(entry.atMs), JSON.stringify(entry.data));
+      }
+      statements.push({
+        sql: `INSERT INTO call_record_entries (call_sid, entry_key, seq, kind, at_ms, data_json) VALUES ${values.join(', ')}
+           ON CONFLICT (call_sid, entry_key) DO UPDATE SET at_ms = excluded.at_ms, data_json = excluded.data_json`,
+        params,
+      });
+    }
+    if (totals) {
+      statements.push({
+        sql: `UPDATE call_records SET final_agent = $2, agents = $3, totals_json = $4, updated_at_ms = $5 WHERE call_sid = $1`,
+        params: [callSid, totals.finalAgent, agentsColumn(totals.agents), JSON.stringify(totals), now()],
+      });
+    }
+    return statements;
+  };
   return {
     kind,
     db,
@@ -70,30 +105,11 @@ export function sqlCallRecordStore(db: SqlDb, kind: CallRecordStore['kind'], now
       );
     },
     async writeEntries(callSid, entries, totals) {
-      if (entries.length > 0) {
-        // One statement per flush; the recorder never repeats a key within one flush.
-        const values: string[] = [];
-        const params: SqlValue[] = [];
-        for (const entry of entries) {
-          const n = params.length;
-          values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`);
-          params.push(callSid, entry.key, entry.seq, entry.kind, Math.round(entry.atMs), JSON.stringify(entry.data));
-        }
-        await db.run(
-          `INSERT INTO call_record_entries (call_sid, entry_key, seq, kind, at_ms, data_json) VALUES ${values.join(', ')}
-           ON CONFLICT (call_sid, entry_key) DO UPDATE SET at_ms = excluded.at_ms, data_json = excluded.data_json`,
-          params,
-        );
-      }
-      if (totals) {
-        await db.run(`UPDATE call_records SET final_agent = $2, agents = $3, totals_json = $4, updated_at_ms = $5 WHERE call_sid = $1`, [
-          callSid,
-          totals.finalAgent,
-          agentsColumn(totals.agents),
-          JSON.stringify(totals),
-          now(),
-        ]);
-      }
+      for (const { sql, params } of entriesStatements({ callSid, entries, totals })) await db.run(sql, params);
+    },
+    async writeEntriesBatch(writes) {
+      const statements = writes.flatMap(entriesStatements);
+      if (statements.length > 0) await db.runBatch(statements);
     },
     async finishCall(callSid, end) {
       await db.run(

@@ -1,21 +1,19 @@
 /**
  * Writes one call's record as the call goes: timeline events become entries (a turn keeps one entry, overwritten
- * as it completes), buffered and flushed once a second and at teardown, so a crash or SIGTERM loses at most the
- * last second. Store failures are logged and never reach the call. Per event work is a map write; nothing per frame.
+ * as it completes), buffered and flushed once a second by the process's `RecordFlusher` (all live calls in one
+ * tick, a few transactions) and by the recorder itself at teardown, so a crash or SIGTERM loses at most the last
+ * second. Store failures are logged and never reach the call. Per event work is a map write; nothing per frame.
  */
 import { toError } from '../errors.js';
 import { addUsage, EMPTY_USAGE, type RealtimeUsage } from '../infrastructure/openai-realtime/realtime-usage.js';
 import type { Logger } from '../logger.js';
 import type { ActionRecord } from '../actions/action-log.js';
-import type { Clock, TimerHandle } from '../telephony/clock.js';
 import type { MediaTransportStats } from '../telephony/media-transport.js';
 import type { TimelineEvent } from '../telemetry/timeline-events.js';
 import type { CallTotals, EntryKind, RecordEntry, StreamStats } from './call-record.js';
-import type { CallRecordStore } from './call-record-store.js';
+import type { CallRecordStore, EntriesWrite } from './call-record-store.js';
 import { estimateCostUsd, type RealtimePrices } from './price-table.js';
-
-/** How often buffered entries are written. */
-export const RECORD_FLUSH_INTERVAL_MS = 1_000;
+import type { FlushedRecorder, RecordFlusher } from './record-flusher.js';
 
 /** What one recorder needs. */
 export interface CallRecorderOptions {
@@ -24,17 +22,17 @@ export interface CallRecorderOptions {
   readonly initialAgent: string;
   readonly storeTranscripts: boolean;
   readonly prices: RealtimePrices | undefined;
-  readonly clock: Clock;
+  /** Flushes the recorder's buffer each tick until `finish` (the recorder registers itself). */
+  readonly flusher: RecordFlusher;
   readonly logger: Logger;
   /** The call's transport counters, read at flushes and at the end. */
   readonly stats: () => MediaTransportStats;
   /** Actions so far (a copy). */
   readonly actions: () => readonly ActionRecord[];
-  readonly flushIntervalMs?: number;
 }
 
 /** One call's record writer. */
-export class CallRecorder {
+export class CallRecorder implements FlushedRecorder {
   readonly #options: CallRecorderOptions;
   readonly #pending = new Map<string, RecordEntry>();
   readonly #turnSeq = new Map<string, number>();
@@ -45,7 +43,6 @@ export class CallRecorder {
   #responses = 0;
   #marks = { echoed: 0, stale: 0, count: 0, sumMs: 0, maxMs: 0 };
   #actionsWritten = 0;
-  #timer: TimerHandle | undefined;
   #writes: Promise<void> = Promise.resolve();
   #finished = false;
   #failures = 0;
@@ -54,7 +51,7 @@ export class CallRecorder {
     this.#options = options;
     this.#agents = [options.initialAgent];
     this.#finalAgent = options.initialAgent;
-    this.#arm();
+    options.flusher.add(this);
   }
 
   /** Records one timeline event (buffered until the next flush). */
@@ -118,18 +115,33 @@ export class CallRecorder {
     };
   }
 
-  /** Writes what is buffered now; resolves when written (or failed and logged). */
+  /**
+   * Writes what is buffered now, alone (teardown; tests); resolves when written (or failed and logged). Mid-call the
+   * flusher's tick does this for every call at once (`takeBuffered`).
+   */
   flush(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs' | 'realtimeReconnects' | 'realtimeRollovers'>> = {}, actions?: readonly ActionRecord[]): Promise<void> {
     this.#takeActions(actions ?? this.#options.actions());
     if (this.#pending.size === 0 && !this.#finished) return this.#writes;
-    const entries = [...this.#pending.values()];
-    this.#pending.clear();
-    const totals = this.totals(extra);
-    this.#writes = this.#writes.then(() => this.#write(() => this.#options.store.writeEntries(this.#options.callSid, entries, totals)));
+    const write = this.#takePending(extra);
+    this.#writes = this.#writes.then(() => this.#writeAlone(write));
     return this.#writes;
   }
 
-  /** Stops the timer, writes the rest and finalises the row; idempotent (the second call just waits). */
+  /** The buffered entries with the running totals, taken (undefined when nothing is buffered or the call ended). */
+  takeBuffered(): EntriesWrite | undefined {
+    if (this.#finished) return undefined;
+    this.#takeActions(this.#options.actions());
+    return this.#pending.size === 0 ? undefined : this.#takePending({});
+  }
+
+  chainBatchWrite(batch: Promise<boolean>, write: EntriesWrite): Promise<void> {
+    this.#writes = this.#writes.then(async () => {
+      if (!(await batch)) await this.#writeAlone(write);
+    });
+    return this.#writes;
+  }
+
+  /** Leaves the flush tick, writes the rest and finalises the row; idempotent (the second call just waits). */
   finish(end: {
     readonly endedAtMs: number;
     readonly endReason: string;
@@ -141,7 +153,7 @@ export class CallRecorder {
   }): Promise<void> {
     if (this.#finished) return this.#writes;
     this.#finished = true;
-    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#options.flusher.remove(this);
     const extra = { outcome: end.outcome, durationMs: end.durationMs, realtimeReconnects: end.realtimeReconnects, realtimeRollovers: end.realtimeRollovers };
     void this.flush(extra, end.actions);
     const totals = this.totals(extra);
@@ -151,12 +163,14 @@ export class CallRecorder {
     return this.#writes;
   }
 
-  #arm(): void {
-    this.#timer = this.#options.clock.setTimeout(() => {
-      if (this.#finished) return;
-      void this.flush();
-      this.#arm();
-    }, this.#options.flushIntervalMs ?? RECORD_FLUSH_INTERVAL_MS);
+  #takePending(extra: Partial<Pick<CallTotals, 'outcome' | 'durationMs' | 'realtimeReconnects' | 'realtimeRollovers'>>): EntriesWrite {
+    const entries = [...this.#pending.values()];
+    this.#pending.clear();
+    return { callSid: this.#options.callSid, entries, totals: this.totals(extra) };
+  }
+
+  #writeAlone(write: EntriesWrite): Promise<void> {
+    return this.#write(() => this.#options.store.writeEntries(write.callSid, write.entries, write.totals));
   }
 
   async #write(operation: () => Promise<void>): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The telemetry sink that keeps call records: remembers ringing calls (voice webhook: when, from, to, direction),
- * opens a `CallRecorder` when a stream starts (the call row is written then), feeds it the call's timeline and
- * finalises it at teardown. `onStarted` / `onFinished` let the webhook outbox follow (`call.started`, `call.ended`).
+ * opens a `CallRecorder` when a stream starts (the call row is written then), feeds it the call's timeline, flushes
+ * every live call's buffer on one tick (`RecordFlusher`) and finalises the record at teardown. `onStarted` /
+ * `onFinished` let the webhook outbox follow (`call.started`, `call.ended`).
  */
 import type { CallSummary } from '../call/call-session.js';
 import { toError } from '../errors.js';
@@ -12,6 +13,7 @@ import type { TelemetrySink } from '../telemetry/telemetry-hub.js';
 import type { CallDirection, CallStart } from './call-record.js';
 import type { CallRecordStore, EpochMs } from './call-record-store.js';
 import { CallRecorder } from './call-recorder.js';
+import { RecordFlusher } from './record-flusher.js';
 import type { CallRecordConfig } from './record-config.js';
 import { recordPhoneNumber } from './phone-mask.js';
 import { pricesFor } from './price-table.js';
@@ -44,6 +46,7 @@ export interface RecordsSinkOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly now?: EpochMs;
+  /** How often live calls' buffered entries are written (default `RECORD_FLUSH_INTERVAL_MS`, 1 s). */
   readonly flushIntervalMs?: number;
   /**
    * A call began: its voice webhook arrived (it rings), or its stream started without one (an outbound call);
@@ -72,6 +75,8 @@ export function createRecordsSink(options: RecordsSinkOptions): RecordsSink {
   const ringing = new Map<string, Ringing>();
   const recorders = new Map<string, CallRecorder>();
   const finishing = new Set<Promise<void>>();
+  // One flush tick for every live call (see record-flusher.ts).
+  const flusher = new RecordFlusher({ store, clock: options.clock, logger, intervalMs: options.flushIntervalMs });
 
   const forgetStaleRinging = (at: number): void => {
     for (const [callSid, call] of ringing) {
@@ -115,11 +120,10 @@ export function createRecordsSink(options: RecordsSinkOptions): RecordsSink {
         initialAgent: call.agent,
         storeTranscripts: config.storeTranscripts,
         prices,
-        clock: options.clock,
+        flusher,
         logger: call.logger,
         stats: () => call.transport.stats(),
         actions: call.actions,
-        ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
       });
       recorders.set(call.callSid, recorder);
       store.startCall(start).catch((error: unknown) => call.logger.warn({ err: toError(error) }, 'call record could not be started'));

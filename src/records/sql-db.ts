@@ -21,11 +21,22 @@ export interface SqlExecutor {
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
 }
 
+/** One statement and its parameters. */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
 /** A database: statements, a transaction on one connection, and close. */
 export interface SqlDb extends SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
   /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `statements` in order in one transaction: all or none (rejects with the first error, nothing kept). On
+   * SQLite the transaction runs synchronously, so no other statement of this process can land inside it.
+   */
+  runBatch(statements: readonly SqlStatement[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +112,24 @@ export function openSqliteDb(file: string): SqlDb {
       queue = next.catch(() => undefined);
       return next;
     },
+    runBatch(batch: readonly SqlStatement[]): Promise<void> {
+      // Behind any transaction in progress; then BEGIN … COMMIT with no await in between.
+      const next = queue.then(() => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          for (const { sql, params } of batch) {
+            const prepared = prepare(sql);
+            prepared.statement.run(...bind(prepared, params));
+          }
+          db.exec('COMMIT');
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      queue = next.catch(() => undefined);
+      return next;
+    },
     async close() {
       if (db.open) db.close();
     },
@@ -128,22 +157,28 @@ export function openPostgresDb(connectionString: string, options: { readonly max
       return (await client.query(sql, params as SqlValue[])).rowCount ?? 0;
     },
   });
+  const transaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(on(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
   return {
     dialect: 'postgres',
     ...on(pool),
-    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(on(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+    transaction,
+    async runBatch(batch) {
+      await transaction(async (tx) => {
+        for (const { sql, params } of batch) await tx.run(sql, params);
+      });
     },
     async close() {
       await pool.end();

@@ -409,9 +409,7 @@ export class RealtimeService {
     const carrierCleared = this.playback.isAudible() || response.items.some((id) => (this.deliveredSamples.get(id) ?? 0) > 0);
     const done = response.done ? Promise.resolve() : this.responseDone(response.id);
     // The replaced reply's items are deleted, not truncated at 0: a delete leaves no empty assistant turn between
-    // the caller's words and the specialist's answer, and the SDK answers every `conversation.item.truncated` with a
-    // `conversation.item.retrieve` that would race the delete. Anything else the clear flushed is truncated as in a
-    // barge-in.
+    // the caller's words and the specialist's answer. Anything else the clear flushed is truncated as in a barge-in.
     const { truncations, deletedItemIds, cancelledResponseId } = this.stopSpeaking(
       response,
       (cleared, others) =>

@@ -129,6 +129,30 @@ describe('RealtimeWebSocket', () => {
     expect(seen).toEqual([frames[3], frames[4], frames[5], frames[6]]);
   });
 
+  it('routes an event of a chosen type only when the filter accepts the parsed event; a refused one reaches the listeners as it came', async () => {
+    const { client, peer } = await connect();
+    const routed: RoutedServerEvent[] = [];
+    const seen: string[] = [];
+    const isMessage = (event: RoutedServerEvent): boolean => (event.item as { type?: unknown } | undefined)?.type === 'message';
+    client.setOutputAudioHandler(() => undefined);
+    client.setRoutedEvents(new Set(['conversation.item.added', 'response.output_item.done']), (event) => routed.push(event), isMessage);
+    client.on('message', (data) => seen.push(String(data)));
+    const frames = [
+      JSON.stringify({ type: 'conversation.item.added', event_id: 'e1', item: { id: 'u1', type: 'message' } }),
+      JSON.stringify({ type: 'response.output_item.done', event_id: 'e2', item: { id: 'f1', type: 'function_call' } }),
+      // Quotes the delta's type, so it is parsed on the delta path first: the filter still decides.
+      JSON.stringify({ type: 'conversation.item.added', event_id: 'e3', item: { id: 'f2', type: 'function_call', name: '"response.output_audio.delta"' } }),
+      JSON.stringify({ type: 'response.output_item.done', event_id: 'e4', item: { id: 'a1', type: 'message', content: [{ transcript: '"response.output_audio.delta"' }] } }),
+    ];
+    for (const frame of frames) peer.send(frame);
+    await new Promise<void>((resolve) => {
+      const check = (): void => (seen.length >= 2 && routed.length >= 2 ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+    expect(routed.map((event) => event.event_id)).toEqual(['e1', 'e4']);
+    expect(seen).toEqual([frames[1], frames[2]]);
+  });
+
   it('reads the first "type" value without parsing, for texts of any shape', () => {
     expect(peekEventType(Buffer.from('{"event_id":"e","type":"session.updated","session":{"type":"realtime"}}'))).toBe('session.updated');
     expect(peekEventType(Buffer.from('{"type": "spaced"}'))).toBeUndefined();

@@ -80,6 +80,22 @@ async function exerciseStore(store: CallRecordStore, clock: { now: number }, pre
   expect((await store.listCalls({ limit: 10, endReason: 'realtime_error' })).map((c) => c.callSid)).toEqual([`${prefix}-b`]);
   expect(await store.getCall('CA-unknown')).toBeUndefined();
 
+  // Several calls' entries in one transaction (the flush tick), all or none.
+  const digit = (key: string, value: string) => ({ key, seq: Number(key.slice(1)), kind: 'dtmf' as const, atMs: 700, data: { digit: value } });
+  await store.writeEntriesBatch([
+    { callSid: `${prefix}-a`, entries: [digit('e7', '7')] },
+    { callSid: `${prefix}-b`, entries: [digit('e8', '8')], totals: totals(['technical_support', 'billing']) },
+  ]);
+  await expect(
+    store.writeEntriesBatch([
+      { callSid: `${prefix}-b`, entries: [digit('e9', '9')] },
+      { callSid: null as unknown as string, entries: [digit('e10', '0')] },
+    ]),
+  ).rejects.toThrow();
+  expect((await store.getCall(`${prefix}-a`))?.dtmf).toEqual([{ atMs: 900, digit: '5' }, { atMs: 700, digit: '7' }]);
+  expect((await store.getCall(`${prefix}-b`))?.dtmf).toEqual([{ atMs: 700, digit: '8' }]);
+  expect((await store.getCall(`${prefix}-b`))?.agents.final).toBe('billing');
+
   // Retention: 35 days after DAY0, only the call of day 20 is younger than 30 days.
   clock.now = DAY0 + 35 * MS_PER_DAY;
   expect(await store.pruneCalls(30)).toBe(1);

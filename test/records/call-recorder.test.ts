@@ -3,6 +3,7 @@ import { EMPTY_USAGE } from '../../src/infrastructure/openai-realtime/realtime-u
 import { createLogger } from '../../src/logger.js';
 import { createMemoryCallRecordStore, type CallRecordStore } from '../../src/records/call-record-store.js';
 import { CallRecorder } from '../../src/records/call-recorder.js';
+import { RecordFlusher } from '../../src/records/record-flusher.js';
 import type { MediaTransportStats } from '../../src/telephony/media-transport.js';
 import { emptyMediaTransportStats } from '../../src/telephony/media-transport-stats.js';
 import type { ActionRecord } from '../../src/actions/action-log.js';
@@ -25,18 +26,19 @@ async function setup(storeTranscripts: boolean) {
     initialAgent: 'front_desk',
     transcriptsStored: storeTranscripts,
   });
+  const flusher = new RecordFlusher({ store, clock, logger: createLogger('silent') });
   const recorder = new CallRecorder({
     callSid: 'CA1',
     store,
     initialAgent: 'front_desk',
     storeTranscripts,
     prices: { textInput: 4, cachedTextInput: 0.4, audioInput: 32, cachedAudioInput: 0.4, textOutput: 16, audioOutput: 64 },
-    clock,
+    flusher,
     logger: createLogger('silent'),
     stats: () => STATS,
     actions: () => [...actions],
   });
-  return { store, clock, recorder, actions };
+  return { store, clock, recorder, actions, flusher };
 }
 
 /** Lets the recorder's write chain run. */

@@ -20,6 +20,16 @@
  * one object for every listener). The SDK would parse each twice with JSON and twice with zod and `structuredClone`
  * it, for nothing (contract-tested in sdk-contract.test.ts: the plain SDK sends nothing and changes no state the
  * project reads on these events).
+ *
+ * So are the conversation-item events whose only consumer in the SDK is `RealtimeSession`'s local copy of the
+ * conversation (`SDK_HISTORY_EVENT_TYPES`, see `routesPastSdk`): the session rebuilds that copy on every item event
+ * (`updateRealtimeHistory` maps the whole history, so a call's per-event cost grows with its length), and the
+ * transport answers every `conversation.item.input_audio_transcription.completed` and `conversation.item.truncated`
+ * with a `conversation.item.retrieve` only to refresh it. The project keeps its own conversation context
+ * (`ConversationRecorder`, from the `*` events) and never reads `RealtimeSession.history`; its tools do not read
+ * `context.history`. With this transport the session's history holds the tool calls only (the SDK records them from
+ * the function-call path, which still goes through it), and `RealtimeSession.updateHistory` is refused
+ * (`resetHistory` throws): it diffs against that local copy and would recreate the whole conversation.
  */
 import { OpenAIRealtimeWebSocket, type OpenAIRealtimeWebSocketOptions } from '@openai/agents-realtime';
 import type { RealtimeAudioFormatName } from '../../audio/audio-format.js';
@@ -32,8 +42,9 @@ import { RealtimeWebSocket } from './realtime-websocket.js';
  * - `response.output_audio_transcript.delta`: feeds the session's output-guardrail text, used only when output
  *   guardrails are configured (the project configures none) and dropped at `response.done`;
  * - the others reach no branch of the SDK's handlers at all.
- * Everything else (response and item lifecycle, errors, session updates, tool calls) still goes through the SDK,
- * which keeps its sequencer, history and usage state from them.
+ * The item lifecycle events are routed too when only the SDK's history uses them (`SDK_HISTORY_EVENT_TYPES`);
+ * everything else (response lifecycle, errors, session updates, tool calls) still goes through the SDK, which keeps
+ * its response sequencer and usage state from them.
  */
 export const SDK_INERT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'input_audio_buffer.speech_started',
@@ -47,6 +58,51 @@ export const SDK_INERT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'response.output_audio_transcript.done',
   'rate_limits.updated',
 ]);
+
+/**
+ * Conversation-item events the SDK (0.20) uses only for `RealtimeSession`'s history (and the item retrieves that
+ * refresh it), routed past it when `routesPastSdk` says so:
+ * - `conversation.item.added` / `.done` / `.retrieved` and `response.output_item.added` / `.done` of a `message`
+ *   item: the transport turns each into an `item_update` (a zod parse of the item) for the session's history; the
+ *   `added` also settles a pending `updateHistory` create (refused here). Other item types (function calls, MCP
+ *   items) stay with the SDK: it dispatches tool calls from `response.output_item.done` and MCP state from the rest.
+ * - `conversation.item.deleted`: an `item_deleted` for the history (and settles a pending `updateHistory` delete);
+ * - `conversation.item.input_audio_transcription.completed`: the session merges the transcript into its history
+ *   (from `*`, which still sees it), the transport sends `conversation.item.retrieve`;
+ * - `conversation.item.truncated`: the transport sends `conversation.item.retrieve`.
+ * Pinned by test/infrastructure/openai-realtime/sdk-contract.test.ts.
+ */
+export const SDK_HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'conversation.item.added',
+  'conversation.item.done',
+  'conversation.item.retrieved',
+  'conversation.item.deleted',
+  'conversation.item.truncated',
+  'conversation.item.input_audio_transcription.completed',
+  'response.output_item.added',
+  'response.output_item.done',
+]);
+
+/** Every type the transport may route past the SDK (the parsed event decides: `routesPastSdk`). */
+export const SDK_ROUTED_EVENT_TYPES: ReadonlySet<string> = new Set([...SDK_INERT_EVENT_TYPES, ...SDK_HISTORY_EVENT_TYPES]);
+
+/** Item events routed only for these item types (the SDK's history is their one consumer). */
+const HISTORY_ONLY_ITEM_EVENTS: ReadonlySet<string> = new Set([
+  'conversation.item.added',
+  'conversation.item.done',
+  'conversation.item.retrieved',
+  'response.output_item.added',
+  'response.output_item.done',
+]);
+
+/** True when the SDK would do nothing with `event` that the project relies on (see the two lists above). */
+export function routesPastSdk(event: { readonly type: string; readonly [key: string]: unknown }): boolean {
+  if (SDK_INERT_EVENT_TYPES.has(event.type)) return true;
+  if (!SDK_HISTORY_EVENT_TYPES.has(event.type)) return false;
+  if (!HISTORY_ONLY_ITEM_EVENTS.has(event.type)) return true;
+  const item = event.item;
+  return typeof item === 'object' && item !== null && (item as { type?: unknown }).type === 'message';
+}
 
 /** Receives each decoded output-audio delta (PCM16 at the format's rate) with the conversation item it belongs to. */
 export type TransportAudioSink = (itemId: string, responseId: string, pcm: Int16Array) => void;
@@ -92,6 +148,14 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
     // Intentionally empty; see the file comment.
   }
 
+  /**
+   * Refused: `RealtimeSession.updateHistory` diffs the new history against the session's local copy, which this
+   * transport does not keep (see the file comment), and would recreate every item. Throws always.
+   */
+  override resetHistory(): void {
+    throw new Error('RealtimeSession.updateHistory is not supported: the controlled transport keeps no local conversation history');
+  }
+
   /** Sends `conversation.item.truncate` for content part 0 (the only audio part of an assistant message). */
   truncateItem(itemId: string, audioEndMs: number): void {
     this.sendEvent({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: audioEndMs });
@@ -109,10 +173,14 @@ export class ControlledRealtimeTransport extends OpenAIRealtimeWebSocket {
   private openSocket(url: string, apiKey: string): RealtimeWebSocket {
     const socket = new RealtimeWebSocket(url, { Authorization: `Bearer ${apiKey}`, ...this.getCommonRequestHeaders() }, this.audioFormat);
     socket.setOutputAudioHandler((itemId, responseId, pcm) => this.audioSink?.(itemId, responseId, pcm));
-    socket.setRoutedEvents(SDK_INERT_EVENT_TYPES, (event) => {
-      // The SDK ignores messages of a socket it has replaced or closed; so does the route.
-      if (this.connectionState.websocket === socket) this.emit('*', event);
-    });
+    socket.setRoutedEvents(
+      SDK_ROUTED_EVENT_TYPES,
+      (event) => {
+        // The SDK ignores messages of a socket it has replaced or closed; so does the route.
+        if (this.connectionState.websocket === socket) this.emit('*', event);
+      },
+      routesPastSdk,
+    );
     this.socket = socket;
     return socket;
   }

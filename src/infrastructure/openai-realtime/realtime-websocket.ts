@@ -29,6 +29,9 @@ export type OutputAudioHandler = (itemId: string, responseId: string, pcm: Int16
 /** Receives each routed server event, parsed once (a plain JSON object whose `type` is one of the routed types). */
 export type RoutedEventHandler = (event: RoutedServerEvent) => void;
 
+/** Decides, on the parsed event, whether an event of a routed type is routed (true) or left to the listeners. */
+export type RoutedEventFilter = (event: RoutedServerEvent) => boolean;
+
 /** A server event as its wire JSON (snake_case), as the SDK hands it to `*` listeners. */
 export interface RoutedServerEvent {
   readonly type: string;
@@ -51,6 +54,7 @@ export class RealtimeWebSocket extends WebSocket {
   #onOutputAudio: OutputAudioHandler | undefined;
   #onRoutedEvent: RoutedEventHandler | undefined;
   #routedTypes: ReadonlySet<string> = new Set();
+  #routes: RoutedEventFilter = routeAll;
   /** The session's wire audio format both ways (what its `session.update`s ask for). */
   readonly audioFormat: RealtimeAudioFormatName;
 
@@ -66,11 +70,13 @@ export class RealtimeWebSocket extends WebSocket {
 
   /**
    * Sets which event types go to `handler` instead of the message listeners (parsed once; see the file comment);
-   * undefined (or an empty set) routes none.
+   * undefined (or an empty set) routes none. `filter`, when given, is asked on the parsed event of a routed type:
+   * false leaves that event to the listeners as it came (they parse it again).
    */
-  setRoutedEvents(types: ReadonlySet<string>, handler: RoutedEventHandler | undefined): void {
+  setRoutedEvents(types: ReadonlySet<string>, handler: RoutedEventHandler | undefined, filter: RoutedEventFilter = routeAll): void {
     this.#routedTypes = types;
     this.#onRoutedEvent = handler;
+    this.#routes = filter;
   }
 
   /**
@@ -107,7 +113,7 @@ export class RealtimeWebSocket extends WebSocket {
         return true;
       }
       // Another event that quotes the delta's type (a transcript, a malformed delta): already parsed.
-      if (parsed !== undefined && onRouted !== undefined && this.#routedTypes.has(parsed.type)) {
+      if (parsed !== undefined && onRouted !== undefined && this.#routedTypes.has(parsed.type) && this.#routes(parsed)) {
         onRouted(parsed);
         return true;
       }
@@ -118,10 +124,14 @@ export class RealtimeWebSocket extends WebSocket {
     if (type === undefined || !this.#routedTypes.has(type)) return false;
     parsed = parseEventObject(data);
     // The first `"type"` in the text may not be the event's own: the parsed object decides.
-    if (parsed === undefined || parsed.type !== type) return false;
+    if (parsed === undefined || parsed.type !== type || !this.#routes(parsed)) return false;
     onRouted(parsed);
     return true;
   }
+}
+
+function routeAll(): boolean {
+  return true;
 }
 
 /** One `response.output_audio.delta`, decoded. */

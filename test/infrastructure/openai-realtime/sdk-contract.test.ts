@@ -7,10 +7,17 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OpenAIRealtimeWebSocket } from '@openai/agents-realtime';
+import { OpenAIRealtimeWebSocket, RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ControlledRealtimeTransport, SDK_INERT_EVENT_TYPES } from '../../../src/infrastructure/openai-realtime/realtime-transport.js';
+import { z } from 'zod';
+import {
+  ControlledRealtimeTransport,
+  routesPastSdk,
+  SDK_HISTORY_EVENT_TYPES,
+  SDK_INERT_EVENT_TYPES,
+  SDK_ROUTED_EVENT_TYPES,
+} from '../../../src/infrastructure/openai-realtime/realtime-transport.js';
 import { RealtimeWebSocket } from '../../../src/infrastructure/openai-realtime/realtime-websocket.js';
 
 type Json = Record<string, unknown>;
@@ -341,3 +348,143 @@ describe('SDK contract: events routed past the SDK (SDK_INERT_EVENT_TYPES)', () 
 });
 
 const event_after: Json = { type: 'response.future_event', response_id: 'resp_9' };
+
+/** A user's spoken turn and the assistant's reply, as the item events the API sends (message items only). */
+const userItem: Json = { id: 'item_user', object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null }] };
+const replyItem: Json = { id: 'item_1', object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
+const replyDone: Json = { ...replyItem, status: 'completed', content: [{ type: 'output_audio', transcript: 'Hi' }] };
+
+/** One wire example of each history event the transport routes, in the order a turn brings them. */
+const HISTORY_EXAMPLES: Json[] = [
+  { type: 'conversation.item.added', previous_item_id: null, item: userItem },
+  { type: 'conversation.item.done', previous_item_id: null, item: userItem },
+  { type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_user', content_index: 0, transcript: 'Hello there' },
+  { type: 'response.output_item.added', response_id: 'resp_1', output_index: 0, item: replyItem },
+  { type: 'conversation.item.added', previous_item_id: 'item_user', item: replyItem },
+  { type: 'response.output_item.done', response_id: 'resp_1', output_index: 0, item: replyDone },
+  { type: 'conversation.item.done', previous_item_id: 'item_user', item: replyDone },
+  { type: 'conversation.item.truncated', item_id: 'item_1', content_index: 0, audio_end_ms: 300 },
+  { type: 'conversation.item.retrieved', item: { ...replyDone, content: [{ type: 'output_audio', transcript: 'H' }] } },
+  { type: 'conversation.item.deleted', item_id: 'item_1' },
+];
+
+/** Events of the routed types the SDK acts on for the project (tool calls, MCP state): they stay with it. */
+const functionCallItem: Json = { id: 'item_fc', object: 'realtime.item', type: 'function_call', status: 'completed', name: 'get_time', call_id: 'call_1', arguments: '{"zone":"UTC"}' };
+const KEPT_EXAMPLES: Json[] = [
+  { type: 'response.output_item.added', response_id: 'resp_1', output_index: 1, item: { ...functionCallItem, status: 'in_progress', arguments: '' } },
+  { type: 'response.output_item.done', response_id: 'resp_1', output_index: 1, item: functionCallItem },
+  { type: 'conversation.item.added', previous_item_id: 'item_1', item: { ...functionCallItem, status: 'in_progress', arguments: '' } },
+  { type: 'conversation.item.done', previous_item_id: 'item_1', item: { id: 'item_mcp', type: 'mcp_list_tools', server_label: 'crm', tools: [] } },
+];
+
+describe('SDK contract: conversation-item events routed past the SDK (SDK_HISTORY_EVENT_TYPES)', () => {
+  it('the list is exactly the events the tests below exercise; the routed types are the inert ones and these', () => {
+    expect([...SDK_HISTORY_EVENT_TYPES].sort()).toEqual([...new Set(HISTORY_EXAMPLES.map((event) => event.type as string))].sort());
+    expect([...SDK_ROUTED_EVENT_TYPES].sort()).toEqual([...SDK_INERT_EVENT_TYPES, ...SDK_HISTORY_EVENT_TYPES].sort());
+    for (const event of [...INERT_EXAMPLES, ...HISTORY_EXAMPLES]) expect({ type: event.type, routed: routesPastSdk(event as { type: string }) }).toEqual({ type: event.type, routed: true });
+    for (const event of KEPT_EXAMPLES) expect({ type: event.type, routed: routesPastSdk(event as { type: string }) }).toEqual({ type: event.type, routed: false });
+    expect(routesPastSdk({ type: 'response.done', response: {} })).toBe(false);
+    expect(routesPastSdk({ type: 'conversation.item.added' })).toBe(false);
+  });
+
+  it('the plain SDK uses them only for its session history (item_update / item_deleted) and item retrieves, and sends nothing else', async () => {
+    const transport = new EmitRecorder();
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'contract' }), { transport, tracingDisabled: true, historyStoreAudio: false });
+    const { server, rawTypes } = await connectSession(session, transport);
+    server.responseCreated('resp_1');
+    await vi.waitFor(() => expect(rawTypes).toContain('response.created'));
+    const before = server.received.length;
+    transport.emitted.length = 0;
+    const historySizes: number[] = [];
+    session.on('history_updated', (history) => historySizes.push(history.length));
+    for (const event of HISTORY_EXAMPLES) server.send(event);
+    const sent = await sentUntilNow(transport, server, rawTypes, 'conversation.item.deleted');
+    // The one thing sent: a retrieve for the transcription and for the truncate, to refresh the local history.
+    expect(sent.slice(before)).toEqual([
+      { type: 'conversation.item.retrieve', item_id: 'item_user' },
+      { type: 'conversation.item.retrieve', item_id: 'item_1' },
+    ]);
+    const expected = HISTORY_EXAMPLES.flatMap((event) => {
+      const names = ['*', event.type as string];
+      if (event.type === 'conversation.item.deleted') names.push('item_deleted');
+      else if ('item' in event) names.push('item_update');
+      return names;
+    });
+    expect(transport.emitted).toEqual(expected);
+    // What routing takes away: the session's copy of the conversation, rebuilt on each of these events.
+    expect(historySizes).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 1]);
+    expect(session.history).toEqual([expect.objectContaining({ itemId: 'item_user', role: 'user' })]);
+    session.close();
+  });
+
+  it("the controlled transport hands each to '*' as the wire JSON without the SDK parsing it; the session keeps no history and sends no retrieve", async () => {
+    const transport = new ControlledRealtimeTransport('pcm16');
+    const onMessage = vi.spyOn(transport, '_onMessage');
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'contract' }), { transport, tracingDisabled: true, historyStoreAudio: false });
+    const raw: Json[] = [];
+    transport.on('*', (event) => raw.push(event as Json));
+    const { server, rawTypes } = await connectSession(session, transport);
+    server.responseCreated('resp_1');
+    await vi.waitFor(() => expect(rawTypes).toContain('response.created'));
+    onMessage.mockClear();
+    raw.length = 0;
+    const before = server.received.length;
+    const historyUpdates = vi.fn();
+    session.on('history_updated', historyUpdates);
+    for (const event of HISTORY_EXAMPLES) server.send(event);
+    server.send(event_after);
+    const sent = await sentUntilNow(transport, server, rawTypes, 'response.future_event');
+    expect(raw).toEqual([...HISTORY_EXAMPLES, event_after].map((event) => ({ event_id: expect.any(String), ...event })));
+    // Only the event outside the lists reached the SDK's parser.
+    expect(onMessage).toHaveBeenCalledTimes(1);
+    expect(sent.slice(before)).toEqual([]);
+    expect(session.history).toEqual([]);
+    // Only the session's own '*' listener touches its history (the transcript merge), over the empty copy.
+    expect(historyUpdates.mock.calls.map(([history]) => (history as unknown[]).length)).toEqual([0]);
+    session.close();
+  });
+
+  it('a function call still goes through the SDK: its output_item.done reaches the SDK, runs the tool and answers with its output and a response.create', async () => {
+    const transport = new ControlledRealtimeTransport('pcm16');
+    const onMessage = vi.spyOn(transport, '_onMessage');
+    const calls = vi.fn();
+    transport.on('function_call', calls);
+    const getTime = tool({ name: 'get_time', description: 'Time in a zone.', parameters: z.object({ zone: z.string() }), execute: async ({ zone }) => `noon ${zone}` });
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'contract', tools: [getTime] }), { transport, tracingDisabled: true });
+    const { server, rawTypes } = await connectSession(session, transport);
+    // The session resolves its tool configuration when it first sends its session.update.
+    await vi.waitFor(() => expect(server.ofType('session.update').length).toBeGreaterThan(0));
+    server.responseCreated('resp_1');
+    await vi.waitFor(() => expect(rawTypes).toContain('response.created'));
+    onMessage.mockClear();
+    for (const event of KEPT_EXAMPLES) server.send(event);
+    await vi.waitFor(() => expect(server.ofType('conversation.item.create')).toHaveLength(1));
+    expect(onMessage).toHaveBeenCalledTimes(KEPT_EXAMPLES.length);
+    expect(calls).toHaveBeenCalledWith(expect.objectContaining({ callId: 'call_1', name: 'get_time', arguments: '{"zone":"UTC"}', responseId: 'resp_1' }));
+    expect(server.ofType('conversation.item.create')[0]).toMatchObject({ item: { type: 'function_call_output', call_id: 'call_1', output: 'noon UTC' } });
+    server.responseDone('resp_1');
+    await vi.waitFor(() => expect(server.ofType('response.create')).toHaveLength(1));
+    session.close();
+  });
+
+  it('RealtimeSession.updateHistory is refused (it would diff against a history the transport does not keep)', async () => {
+    const transport = new ControlledRealtimeTransport('pcm16');
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'contract' }), { transport, tracingDisabled: true });
+    const { server, rawTypes } = await connectSession(session, transport);
+    expect(() => session.updateHistory([])).toThrow(/not supported/);
+    const sent = await sentUntilNow(transport, server, rawTypes, 'session.created');
+    expect(sent.filter((event) => event.type === 'conversation.item.create' || (event.type === 'conversation.item.delete' && !String(event.item_id).startsWith('marker_')))).toEqual([]);
+    session.close();
+  });
+});
+
+async function connectSession(session: RealtimeSession, transport: OpenAIRealtimeWebSocket): Promise<{ server: ScriptedRealtimeSocket; rawTypes: string[] }> {
+  const server = await ScriptedRealtimeSocket.start();
+  scripted = server;
+  transports.push(transport);
+  const rawTypes: string[] = [];
+  transport.on('*', (event) => rawTypes.push((event as { type: string }).type));
+  await session.connect({ apiKey: 'sk-contract', url: server.url, model: 'gpt-realtime' });
+  await vi.waitFor(() => expect(rawTypes).toContain('session.created'));
+  return { server, rawTypes };
+}
