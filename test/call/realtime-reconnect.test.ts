@@ -14,23 +14,13 @@ import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { createMemorySharedCallState, type SharedCallState } from '../../src/store/shared-call-state.js';
 import { DEFAULT_APOLOGY } from '../../src/telephony/twiml.js';
-import { REALISTIC_REALTIME_TIMING, RealtimeFakeServer, type FakeScript, type RecordedEvent } from '../../fakes/realtime-server.js';
+import { REALISTIC_REALTIME_TIMING, RealtimeFakeServer, type RecordedEvent } from '../../fakes/realtime-server.js';
 import { captureLogger } from '../telephony/fakes.js';
 import { startTwilioCall, type TwilioDriver } from './twilio-driver.js';
+import { ANSWER, BALANCE_CALL_SCRIPT, GREETING, QUESTION, RESUMED } from './balance-call-script.js';
 
 const PUBLIC_BASE_URL = 'https://bot.example.test';
 const AUTH_TOKEN = 'e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4';
-
-const GREETING = 'Hello, thanks for calling Northwind Fiber.';
-const QUESTION = 'What is my balance?';
-const ANSWER = 'Your balance is forty two dollars and ten cents, due on the first of next month, and autopay is on.';
-const RESUMED = 'As I was saying, forty two dollars and ten cents.';
-const SCRIPT: FakeScript = {
-  greeting: { transcript: GREETING, durationMs: 1_200 },
-  turns: [{ userTranscript: QUESTION, reply: { transcript: ANSWER, durationMs: 5_000 } }],
-  textReply: { transcript: RESUMED, durationMs: 1_500 },
-  fallbackReply: { transcript: 'Anything else?', durationMs: 800 },
-};
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -47,7 +37,7 @@ interface Harness {
 }
 
 async function startCall(callSid: string, format: RealtimeAudioFormatName = 'pcmu', env: Record<string, string> = {}): Promise<Harness> {
-  const fake = await RealtimeFakeServer.start({ script: SCRIPT, ...REALISTIC_REALTIME_TIMING, transcriptDelayMs: 450 });
+  const fake = await RealtimeFakeServer.start({ script: BALANCE_CALL_SCRIPT, ...REALISTIC_REALTIME_TIMING, transcriptDelayMs: 450 });
   cleanup.push(() => fake.close());
   const config = loadConfig({
     PUBLIC_BASE_URL,

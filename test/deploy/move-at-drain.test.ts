@@ -17,25 +17,16 @@ import { createMemoryCheckpointer } from '../../src/infrastructure/checkpointer-
 import { createMemoryCallRecordStore } from '../../src/records/call-record-store.js';
 import { createVoiceBot, type VoiceBot } from '../../src/server.js';
 import { openSharedCallState, type SharedCallState } from '../../src/store/shared-call-state.js';
-import { REALISTIC_REALTIME_TIMING, RealtimeFakeServer, type FakeScript } from '../../fakes/realtime-server.js';
+import { REALISTIC_REALTIME_TIMING, RealtimeFakeServer } from '../../fakes/realtime-server.js';
 import { openTwilioStream, startTwilioCall, streamParameters, type TwilioDriver } from '../call/twilio-driver.js';
 import { freshSchemaUrl } from '../records/pg-schema.js';
 import { captureLogger } from '../telephony/fakes.js';
 import { SHUTDOWN_CLOSING_LINE } from '../../src/call/call-manager.js';
+import { ANSWER, BALANCE_CALL_SCRIPT, GREETING, QUESTION, RESUMED } from '../call/balance-call-script.js';
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 const PUBLIC_BASE_URL = 'https://bot.example.test';
 const AUTH_TOKEN = 'f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5';
-const GREETING = 'Hello, thanks for calling Northwind Fiber.';
-const QUESTION = 'What is my balance?';
-const ANSWER = 'Your balance is forty two dollars and ten cents, due on the first of next month, and autopay is on.';
-const RESUMED = 'As I was saying, forty two dollars and ten cents.';
-const SCRIPT: FakeScript = {
-  greeting: { transcript: GREETING, durationMs: 1_200 },
-  turns: [{ userTranscript: QUESTION, reply: { transcript: ANSWER, durationMs: 5_000 } }],
-  textReply: { transcript: RESUMED, durationMs: 1_500 },
-  fallbackReply: { transcript: 'Anything else?', durationMs: 800 },
-};
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -113,7 +104,7 @@ class SimulatedTwilio implements TwilioRestClient {
 }
 
 async function moveOnce(store: { readonly label: string; readonly env: Record<string, string> }, callSid: string): Promise<void> {
-  const fake = await RealtimeFakeServer.start({ script: SCRIPT, ...REALISTIC_REALTIME_TIMING, transcriptDelayMs: 450 });
+  const fake = await RealtimeFakeServer.start({ script: BALANCE_CALL_SCRIPT, ...REALISTIC_REALTIME_TIMING, transcriptDelayMs: 450 });
   cleanup.push(() => fake.close());
   const base = { PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN: AUTH_TOKEN, OPENAI_REALTIME_URL: fake.url, CLASSIFIER: 'keyword', LOG_LEVEL: 'info', ...store.env };
   const twilio = new SimulatedTwilio(callSid);
@@ -187,7 +178,7 @@ describe('a drain deadline moves live calls to another instance', () => {
   it('falls back to the closing line for a call whose REST update fails', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'voicebot-move-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const fake = await RealtimeFakeServer.start({ script: SCRIPT });
+    const fake = await RealtimeFakeServer.start({ script: BALANCE_CALL_SCRIPT });
     cleanup.push(() => fake.close());
     const failing: TwilioRestClient = {
       calls: Object.assign(
